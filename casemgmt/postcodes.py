@@ -1,0 +1,40 @@
+"""Which region a Belgian postcode lies in, as of a date (postcodes move between provinces)."""
+
+import datetime
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+
+from casemgmt.models import PostcodeRange, Region
+
+
+def _ranges_valid_on(on: datetime.date | OuterRef) -> QuerySet[PostcodeRange]:
+    return PostcodeRange.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on),
+    ).annotate(span=F("last") - F("first"))
+
+
+def region_for_postcode(postcode: int | None, on: datetime.date) -> Region | None:
+    """The region of `postcode` on `on`; the narrowest matching range wins (2070 over 2000–2999)."""
+    if postcode is None:
+        return None
+    match = (
+        _ranges_valid_on(on)
+        .filter(first__lte=postcode, last__gte=postcode)
+        .select_related("region")
+        .order_by("span", "-valid_from")
+        .first()
+    )
+    return match.region if match else None
+
+
+def region_id_subquery(postcode_ref: str, on: datetime.date) -> Subquery:
+    """A database expression giving the region id for the postcode in `postcode_ref`, as of `on`.
+
+    Used by reports so a whole population is placed in one query."""
+    return Subquery(
+        _ranges_valid_on(on)
+        .filter(first__lte=OuterRef(postcode_ref), last__gte=OuterRef(postcode_ref))
+        .order_by("span", "-valid_from")
+        .values("region_id")[:1]
+    )

@@ -1,0 +1,1 @@
+"""The person's path: participants, trajectories, phases, sessions, screening and outcomes."""

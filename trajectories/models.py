@@ -1,0 +1,410 @@
+"""The person's path: participant, consent, trajectory with dated phases, screening, outcome, sessions."""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from casemgmt.models import Phase, Programme
+from partners.models import Organisation
+
+
+class Participant(models.Model):
+    """A refugee taking part in one or more programmes; only what the programme and ESF need."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("female")
+        MALE = "male", _("male")
+        NON_BINARY = "non_binary", _("non-binary")
+
+    class ResidenceStatus(models.TextChoices):
+        RECOGNISED = "recognised", _("recognised refugee")
+        SUBSIDIARY = "subsidiary", _("subsidiary protection")
+        APPLICANT = "applicant", _("applicant for international protection")
+        TEMPORARY = "temporary", _("temporary protection")
+        OTHER = "other", _("other residence permit")
+
+    class DutchLevel(models.TextChoices):
+        NONE = "none", _("none")
+        A1 = "A1", "A1"
+        A2 = "A2", "A2"
+        B1 = "B1", "B1"
+        B2 = "B2", "B2"
+        C1 = "C1", "C1"
+        C2 = "C2", "C2"
+
+    class Education(models.TextChoices):
+        ISCED_0_2 = "isced_0_2", _("ISCED 0–2 (at most lower secondary)")
+        ISCED_3_4 = "isced_3_4", _("ISCED 3–4 (upper secondary, post-secondary)")
+        ISCED_5_8 = "isced_5_8", _("ISCED 5–8 (higher education)")
+
+    class LabourMarketStatus(models.TextChoices):
+        UNEMPLOYED = "unemployed", _("unemployed")
+        LONG_TERM_UNEMPLOYED = "long_term_unemployed", _("long-term unemployed")
+        INACTIVE = "inactive", _("inactive")
+        EMPLOYED = "employed", _("employed (incl. self-employed)")
+
+    class IdentifierKind(models.TextChoices):
+        NATIONAL_REGISTER = "nn", _("national register number")
+        BIS = "bis", _("BIS number")
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    # Lower-case, accent-free "first last" so duplicates are found whatever the spelling of accents.
+    name_key = models.CharField(max_length=201, editable=False, db_index=True)
+    # Refugee documents often leave the day or month unknown: keep the parts we know.
+    birth_year = models.PositiveSmallIntegerField(
+        _("year of birth"), null=True, blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
+    birth_month = models.PositiveSmallIntegerField(
+        _("month of birth"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    birth_day = models.PositiveSmallIntegerField(
+        _("day of birth"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
+    nationality = models.CharField(
+        _("nationality"), max_length=2, blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use the two-letter ISO country code, e.g. SY."))],
+        help_text=_("Two-letter ISO country code; XX when stateless."),
+    )
+    residence_status = models.CharField(
+        _("residence status"), max_length=20, choices=ResidenceStatus.choices, blank=True
+    )
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True,
+        help_text=_("Two-letter ISO 639-1 codes of the languages the person speaks, e.g. ar, fr."),
+    )
+    dutch_level = models.CharField(
+        _("level of Dutch"), max_length=4, choices=DutchLevel.choices, blank=True
+    )
+    education = models.CharField(
+        _("education (ISCED)"), max_length=20, choices=Education.choices, blank=True
+    )
+    labour_market_status = models.CharField(
+        _("labour-market status at entry"), max_length=30, choices=LabourMarketStatus.choices,
+        blank=True,
+    )
+    disability = models.BooleanField(_("has a disability"), null=True, blank=True)
+    homeless = models.BooleanField(_("homeless or excluded from housing"), null=True, blank=True)
+    postcode = models.PositiveSmallIntegerField(
+        _("postcode"), null=True, blank=True,
+        validators=[MinValueValidator(1000), MaxValueValidator(9999)],
+        help_text=_("Belgian postcode of the place of residence."),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    business_idea = models.TextField(_("business idea"), blank=True)
+    national_number_encrypted = models.TextField(_("national register / BIS number (encrypted)"), blank=True)
+    national_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    national_number_kind = models.CharField(
+        _("kind of identifier"), max_length=3, choices=IdentifierKind.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["national_number_encrypted"])
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_day__isnull=True) | Q(birth_month__isnull=False),
+                name="participant_birth_day_needs_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_month__isnull=True) | Q(birth_year__isnull=False),
+                name="participant_birth_month_needs_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(postcode__isnull=True) | Q(postcode__gte=1000, postcode__lte=9999),
+                name="participant_postcode_belgian",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def birth_date_display(self) -> str:
+        """The known parts of the date of birth; unknown parts shown as ??."""
+        if self.birth_year is None:
+            return "?"
+        day = f"{self.birth_day:02d}" if self.birth_day else "??"
+        month = f"{self.birth_month:02d}" if self.birth_month else "??"
+        return f"{day}/{month}/{self.birth_year}"
+
+    def age_on(self, on: datetime.date) -> int | None:
+        """Age in whole years; with an unknown day or month the person is taken as born on the 1st /
+        in January (the convention of the national register for unknown parts)."""
+        if self.birth_year is None:
+            return None
+        born = datetime.date(self.birth_year, self.birth_month or 1, self.birth_day or 1)
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class ConsentRecord(models.Model):
+    """What the participant agreed to, when, under which text version; withdrawal is dated, never deleted."""
+
+    class Purpose(models.TextChoices):
+        PROGRAMME = "programme", _("take part in the programme and be registered for ESF")
+        SHARE_WITH_PARTNER = "share_with_partner", _("share data with a partner organisation")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="consents",
+        verbose_name=_("participant"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("organisation"), help_text=_("For sharing: the organisation it may go to."),
+    )
+    given_on = models.DateField(_("given on"))
+    version = models.CharField(_("version of the consent text"), max_length=20)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["participant", "-given_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("given_on")),
+                name="consent_withdrawn_after_given",
+            ),
+            models.CheckConstraint(
+                condition=~Q(purpose="share_with_partner") | Q(organisation__isnull=False),
+                name="consent_sharing_names_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant}: {self.get_purpose_display()} ({self.given_on})"
+
+
+class TrajectoryQuerySet(models.QuerySet):
+    def open(self) -> "TrajectoryQuerySet":
+        return self.filter(ended_on__isnull=True)
+
+    def with_phase(self) -> "TrajectoryQuerySet":
+        """Annotate `phase`: the highest phase reached (read from the dated entries)."""
+        highest = (
+            PhaseEntry.objects.filter(trajectory=models.OuterRef("pk"))
+            .order_by("-phase")
+            .values("phase")[:1]
+        )
+        return self.annotate(phase=models.Subquery(highest))
+
+    def in_phase(self, phase: int) -> "TrajectoryQuerySet":
+        return self.with_phase().filter(phase=phase)
+
+
+class Trajectory(models.Model):
+    """One participant's enrolment in one programme; its phases are dated rows in PhaseEntry."""
+
+    class Outcome(models.TextChoices):
+        SELF_EMPLOYED = "self_employed", _("self-employed")
+        EMPLOYED = "employed", _("employed")
+        EDUCATION = "education", _("in education or training")
+        JOB_SEEKING = "job_seeking", _("job-seeking")
+        OTHER = "other", _("other")
+        DROPPED_OUT = "dropped_out", _("dropped out")
+
+    class Occupation(models.TextChoices):
+        MAIN = "main", _("main occupation")
+        SECONDARY = "secondary", _("secondary occupation")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="trajectories",
+        verbose_name=_("participant"),
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="trajectories",
+        verbose_name=_("programme"),
+    )
+    referred_by = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="referred_trajectories", verbose_name=_("referred in by"),
+    )
+    referred_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="referred_trajectories", verbose_name=_("referred in by (person)"),
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="coached_trajectories", verbose_name=_("coach"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    enterprise_number = models.CharField(_("enterprise number"), max_length=10, blank=True)
+    self_employed_since = models.DateField(_("self-employed since"), null=True, blank=True)
+    occupation = models.CharField(
+        _("main or secondary occupation"), max_length=10, choices=Occupation.choices, blank=True
+    )
+    outcome_recorded_on = models.DateField(_("outcome recorded on"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = TrajectoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("trajectory")
+        verbose_name_plural = _("trajectories")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "programme"], condition=Q(ended_on__isnull=True),
+                name="one_open_trajectory_per_programme",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="self_employed")
+                | (~Q(enterprise_number="") & Q(self_employed_since__isnull=False)),
+                name="self_employed_needs_enterprise_number_and_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} – {self.programme.code}"
+
+
+class PhaseEntry(models.Model):
+    """The dated entry of a trajectory into a phase: history as data, one row per phase reached."""
+
+    trajectory = models.ForeignKey(
+        Trajectory, on_delete=models.CASCADE, related_name="phase_entries",
+        verbose_name=_("trajectory"),
+    )
+    phase = models.PositiveSmallIntegerField(_("phase"), choices=Phase.choices)
+    entered_on = models.DateField(_("entered on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("phase entry")
+        verbose_name_plural = _("phase entries")
+        ordering = ["trajectory", "phase"]
+        constraints = [
+            models.UniqueConstraint(fields=["trajectory", "phase"], name="phase_entered_once"),
+            models.CheckConstraint(condition=Q(phase__gte=1, phase__lte=4), name="phase_1_to_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trajectory}: {self.get_phase_display()} {self.entered_on}"
+
+
+class Screening(models.Model):
+    """Phase 3: preconditions and entrepreneurial potential, and what the coach decided."""
+
+    class Potential(models.TextChoices):
+        LOW = "low", _("low")
+        MEDIUM = "medium", _("medium")
+        HIGH = "high", _("high")
+
+    class Decision(models.TextChoices):
+        GUIDANCE = "guidance", _("to guidance")
+        WAGE_EMPLOYMENT = "wage_employment", _("towards wage employment")
+        STOP = "stop", _("stop")
+
+    trajectory = models.ForeignKey(
+        Trajectory, on_delete=models.CASCADE, related_name="screenings",
+        verbose_name=_("trajectory"),
+    )
+    screened_on = models.DateField(_("screened on"))
+    residence_permit_ok = models.BooleanField(_("residence permit allows self-employment"))
+    professional_card_needed = models.BooleanField(
+        _("professional card needed (non-EU)"), default=False
+    )
+    basic_management_knowledge = models.BooleanField(_("basic management knowledge present"))
+    language_sufficient = models.BooleanField(_("language sufficient for the business"))
+    financially_feasible = models.BooleanField(_("financial situation allows a start"))
+    potential = models.CharField(
+        _("entrepreneurial potential"), max_length=10, choices=Potential.choices
+    )
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("screened by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+        ordering = ["trajectory", "-screened_on"]
+
+    def __str__(self) -> str:
+        return f"{self.trajectory}: {self.get_decision_display()} ({self.screened_on})"
+
+
+class Session(models.Model):
+    """An individual contact or a group session; it belongs to exactly one programme (funded once)."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("individual contact")
+        INFO = "info", _("info session")
+        THEME = "theme", _("theme session")
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("programme")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    held_on = models.DateField(_("date"))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions",
+        verbose_name=_("coach"),
+    )
+    notes = models.TextField(_("coaching notes"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["programme", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.held_on}" + (f": {self.title}" if self.title else "")
+
+
+class Attendance(models.Model):
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("session")
+    )
+    trajectory = models.ForeignKey(
+        Trajectory, on_delete=models.PROTECT, related_name="attendances",
+        verbose_name=_("trajectory"),
+    )
+    attended = models.BooleanField(_("attended"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        ordering = ["session", "trajectory"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "trajectory"], name="attendance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trajectory.participant} @ {self.session}"
