@@ -197,7 +197,7 @@ class PostcodeRange(models.Model):
 
 
 class Target(models.Model):
-    """How many people a programme means to reach in a phase: per region, or (region empty) the stated total."""
+    """How many a programme means to reach in a phase: per region, or (region empty) the stated total."""
 
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="targets", verbose_name=_("programme")
