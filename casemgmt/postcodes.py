@@ -14,6 +14,11 @@ def _ranges_valid_on(on: datetime.date | OuterRef) -> QuerySet[PostcodeRange]:
     ).annotate(span=F("last") - F("first"))
 
 
+# Narrowest range first; between equally narrow ones the newest version, and an undated one last
+# (PostgreSQL would put NULL first in a descending order, SQLite last).
+_PRECEDENCE = ("span", F("valid_from").desc(nulls_last=True))
+
+
 def region_for_postcode(postcode: int | None, on: datetime.date) -> Region | None:
     """The region of `postcode` on `on`; the narrowest matching range wins (2070 over 2000–2999)."""
     if postcode is None:
@@ -22,7 +27,7 @@ def region_for_postcode(postcode: int | None, on: datetime.date) -> Region | Non
         _ranges_valid_on(on)
         .filter(first__lte=postcode, last__gte=postcode)
         .select_related("region")
-        .order_by("span", "-valid_from")
+        .order_by(*_PRECEDENCE)
         .first()
     )
     return match.region if match else None
@@ -35,6 +40,6 @@ def region_id_subquery(postcode_ref: str, on: datetime.date) -> Subquery:
     return Subquery(
         _ranges_valid_on(on)
         .filter(first__lte=OuterRef(postcode_ref), last__gte=OuterRef(postcode_ref))
-        .order_by("span", "-valid_from")
+        .order_by(*_PRECEDENCE)
         .values("region_id")[:1]
     )

@@ -67,8 +67,8 @@ def _check_birth_date(year: int | None, month: int | None, day: int | None) -> N
             ) from None
         if born > _today():
             raise RuleViolation(_("The date of birth lies in the future."), code="birth_date_future")
-    elif year is not None and year > _today().year:
-        raise RuleViolation(_("The year of birth lies in the future."), code="birth_date_future")
+    elif year is not None and (year, month or 1) > (_today().year, _today().month):
+        raise RuleViolation(_("The date of birth lies in the future."), code="birth_date_future")
 
 
 def participant_register(
@@ -278,8 +278,8 @@ def trajectory_advance(
 
 
 def _reached_on(trajectory: Trajectory, phase: int) -> datetime.date | None:
-    entry = trajectory.phase_entries.filter(phase=phase).first()
-    return entry.entered_on if entry else None
+    # .all() so that a prefetch of phase_entries is used where the caller made one.
+    return next((e.entered_on for e in trajectory.phase_entries.all() if e.phase == phase), None)
 
 
 def screening_record(
@@ -399,10 +399,13 @@ def trajectory_end(*, trajectory: Trajectory, by: User, ended_on: datetime.date)
                 code="trajectory_ended",
             )
         last = trajectory.phase_entries.order_by("-entered_on").first()
-        if ended_on > _today() or (last is not None and ended_on < last.entered_on):
+        earliest = last.entered_on if last else trajectory.programme.starts_on
+        latest = min(_today(), trajectory.programme.ends_on)
+        if not earliest <= ended_on <= latest:
             raise RuleViolation(
-                _("The end date lies between the last phase entry (%(last)s) and today.")
-                % {"last": last.entered_on if last else trajectory.programme.starts_on},
+                _("The end date lies between the last phase entry (%(earliest)s) and %(latest)s "
+                  "(today or the end of the programme, whichever comes first).")
+                % {"earliest": earliest, "latest": latest},
                 code="trajectory_end_date",
             )
         trajectory.ended_on = ended_on
@@ -425,6 +428,21 @@ def _check_session_date(programme: Programme, held_on: datetime.date) -> None:
         )
 
 
+def _check_within_trajectory(trajectory: Trajectory, held_on: datetime.date) -> None:
+    """A contact or attendance lies between the person being reached and the end of the trajectory."""
+    reached_on = _reached_on(trajectory, Phase.SENSITISATION)
+    if (reached_on is not None and held_on < reached_on) or (
+        trajectory.ended_on is not None and held_on > trajectory.ended_on
+    ):
+        raise RuleViolation(
+            _("%(participant)s's trajectory runs from %(start)s to %(end)s; a session on %(date)s "
+              "lies outside it.")
+            % {"participant": trajectory.participant, "start": reached_on,
+               "end": trajectory.ended_on or _("today"), "date": held_on},
+            code="session_outside_trajectory",
+        )
+
+
 def session_log_individual(
     *,
     trajectory: Trajectory,
@@ -444,6 +462,7 @@ def session_log_individual(
                 code="session_future",
             )
         _check_session_date(trajectory.programme, held_on)
+        _check_within_trajectory(trajectory, held_on)
         session = save_as(
             Session(
                 programme=trajectory.programme, kind=Session.Kind.INDIVIDUAL, title=title,
@@ -499,6 +518,7 @@ def session_record_attendance(
             for t in Trajectory.objects.select_for_update()
             .filter(pk__in=ids)
             .select_related("programme", "participant")
+            .prefetch_related("phase_entries")
             .with_phase()
         }
         missing = ids - trajectories.keys()
@@ -520,6 +540,8 @@ def session_record_attendance(
         existing = {a.trajectory_id: a for a in session.attendances.all()}
         rows = []
         for pk, trajectory in trajectories.items():
+            if pk in attended:
+                _check_within_trajectory(trajectory, session.held_on)
             row = existing.get(pk) or Attendance(session=session, trajectory=trajectory)
             row.attended = pk in attended
             rows.append(save_as(row, by))

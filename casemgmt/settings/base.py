@@ -92,7 +92,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 # Identifiers (national register / BIS numbers) are encrypted with the first key and
 # decrypted with any of them, so keys can be rotated; matching uses a keyed hash.

@@ -1,0 +1,277 @@
+"""The admin for participants, their consent, trajectories with dated phases, screenings and sessions.
+
+Changelists place people in a province as of today with one subquery, so no page runs a query per row.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from casemgmt.errors import RuleViolation
+from casemgmt.models import Phase, Region
+from casemgmt.postcodes import region_id_subquery
+from trajectories.models import (
+    Attendance,
+    ConsentRecord,
+    Participant,
+    PhaseEntry,
+    Screening,
+    Session,
+    Trajectory,
+)
+from trajectories.services import participant_register, participant_update
+
+PARTICIPANT_SEARCH = ("participant__first_name", "participant__last_name", "participant__name_key")
+
+
+def _with_province_today(queryset: QuerySet, postcode_ref: str) -> QuerySet:
+    """Annotate `province_id` and `province_name`: the region the postcode lies in today."""
+    return queryset.annotate(
+        province_id=region_id_subquery(postcode_ref, timezone.localdate()),
+        province_name=Subquery(Region.objects.filter(pk=OuterRef("province_id")).values("name")[:1]),
+    )
+
+
+class ProvinceFilter(admin.SimpleListFilter):
+    """The region a participant's postcode lies in today; postcodes move, so this is not stored."""
+
+    title = _("province")
+    parameter_name = "province"
+    postcode_ref = "postcode"
+    UNKNOWN = "unknown"
+
+    def lookups(self, request, model_admin):
+        regions = [(str(pk), name) for pk, name in Region.objects.values_list("pk", "name")]
+        return [*regions, (self.UNKNOWN, _("unknown postcode"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        region = region_id_subquery(self.postcode_ref, timezone.localdate())
+        queryset = queryset.alias(province_filter=region)
+        if value == self.UNKNOWN:
+            return queryset.filter(province_filter__isnull=True)
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(province_filter=int(value))
+
+
+class TrajectoryProvinceFilter(ProvinceFilter):
+    postcode_ref = "participant__postcode"
+
+
+class PhaseFilter(admin.SimpleListFilter):
+    """The highest phase a trajectory reached, read from its dated phase entries."""
+
+    title = _("phase")
+    parameter_name = "phase"
+
+    def lookups(self, request, model_admin):
+        return [(str(value), label) for value, label in Phase.choices]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in {str(phase) for phase in Phase.values}:
+            return queryset.none()
+        return queryset.filter(phase=int(value))
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("open")), ("ended", _("ended"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(ended_on__isnull=True)
+        if self.value() == "ended":
+            return queryset.filter(ended_on__isnull=False)
+        return queryset
+
+
+@admin.register(Participant)
+class ParticipantAdmin(SimpleHistoryAdmin):
+    # The national number is never shown: only which kind of identifier the person has.
+    exclude = ("national_number_encrypted", "national_number_hash")
+    readonly_fields = ("national_number_kind", "created_at")
+    list_display = (
+        "last_name", "first_name", "birth_date", "gender", "nationality", "postcode", "province",
+        "national_number_kind", "created_at",
+    )
+    list_filter = (
+        ProvinceFilter, "trajectories__programme", ("trajectories__coach", admin.RelatedOnlyFieldListFilter),
+        ("trajectories__referred_by", admin.RelatedOnlyFieldListFilter), "gender", "residence_status",
+        "education", "labour_market_status", "national_number_kind",
+    )
+    search_fields = ("first_name", "last_name", "name_key")
+
+    def get_queryset(self, request):
+        return _with_province_today(super().get_queryset(request), "postcode")
+
+    @admin.display(description=_("date of birth"), ordering="birth_year")
+    def birth_date(self, participant: Participant) -> str:
+        return participant.birth_date_display
+
+    @admin.display(description=_("province (today)"), ordering="province_name")
+    def province(self, participant: Participant) -> str | None:
+        return participant.province_name
+
+    def save_model(self, request, obj, form, change):
+        # Through the services, so the name key, the identifier and the author of the change stay right.
+        if not change:
+            obj.pk = participant_register(by=request.user, **form.cleaned_data).pk
+        elif form.changed_data:
+            fields = {name: form.cleaned_data[name] for name in form.changed_data}
+            participant_update(participant=obj, by=request.user, **fields)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RuleViolation as violation:
+            # The service refused and the admin's transaction rolled back: nothing changed; say why.
+            for message in violation.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(SimpleHistoryAdmin):
+    list_display = ("participant", "purpose", "organisation", "given_on", "version", "withdrawn_on",
+                    "recorded_by")
+    list_filter = ("purpose", ("organisation", admin.RelatedOnlyFieldListFilter),
+                   ("withdrawn_on", admin.EmptyFieldListFilter), "version")
+    list_select_related = ("participant", "organisation", "recorded_by")
+    search_fields = PARTICIPANT_SEARCH
+    autocomplete_fields = ("participant", "organisation", "recorded_by")
+
+
+class PhaseEntryInline(admin.TabularInline):
+    """Phases are entered through the trajectory services, never edited here."""
+
+    model = PhaseEntry
+    fields = ("phase", "entered_on", "recorded_by", "recorded_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Trajectory)
+class TrajectoryAdmin(SimpleHistoryAdmin):
+    list_display = ("participant", "programme", "phase_reached", "province", "coach", "referred_by",
+                    "outcome", "ended_on")
+    list_filter = (
+        PhaseFilter, TrajectoryProvinceFilter, "programme", ("coach", admin.RelatedOnlyFieldListFilter),
+        ("referred_by", admin.RelatedOnlyFieldListFilter), OpenFilter, "outcome",
+    )
+    search_fields = (*PARTICIPANT_SEARCH, "enterprise_number")
+    autocomplete_fields = ("participant", "referred_by", "referred_by_user", "coach")
+    inlines = (PhaseEntryInline,)
+
+    def get_queryset(self, request):
+        # Here rather than in list_select_related (which the changelist skips once a queryset selects
+        # related rows): a trajectory's title names the participant and programme, also in autocompletes.
+        queryset = (
+            super().get_queryset(request)
+            .select_related("participant", "programme", "coach", "referred_by")
+            .with_phase()
+        )
+        return _with_province_today(queryset, "participant__postcode")
+
+    def has_add_permission(self, request):
+        # A trajectory is opened through trajectory_open, which also enters its first phase.
+        return False
+
+    @admin.display(description=_("phase"), ordering="phase")
+    def phase_reached(self, trajectory: Trajectory) -> str | None:
+        return Phase(trajectory.phase).label if trajectory.phase else None
+
+    @admin.display(description=_("province (today)"), ordering="province_name")
+    def province(self, trajectory: Trajectory) -> str | None:
+        return trajectory.province_name
+
+
+@admin.register(PhaseEntry)
+class PhaseEntryAdmin(SimpleHistoryAdmin):
+    """Read-only: phases are entered through the trajectory services, so the funnel stays consistent."""
+
+    list_display = ("trajectory", "phase", "entered_on", "recorded_by", "recorded_at")
+    list_filter = ("phase", "trajectory__programme", ("trajectory__coach", admin.RelatedOnlyFieldListFilter),
+                   "entered_on")
+    list_select_related = ("trajectory__participant", "trajectory__programme", "recorded_by")
+    search_fields = tuple(f"trajectory__{name}" for name in PARTICIPANT_SEARCH)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Screening)
+class ScreeningAdmin(SimpleHistoryAdmin):
+    list_display = ("trajectory", "screened_on", "potential", "decision", "screened_by")
+    list_filter = ("decision", "potential", "trajectory__programme",
+                   ("screened_by", admin.RelatedOnlyFieldListFilter), "screened_on")
+    list_select_related = ("trajectory__participant", "trajectory__programme", "screened_by")
+    search_fields = tuple(f"trajectory__{name}" for name in PARTICIPANT_SEARCH)
+    autocomplete_fields = ("trajectory", "screened_by")
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    fields = ("trajectory", "attended")
+    autocomplete_fields = ("trajectory",)
+    extra = 0
+
+    def get_queryset(self, request):
+        # Each row's title names the participant and the session.
+        return super().get_queryset(request).select_related(
+            "session", "trajectory__participant", "trajectory__programme"
+        )
+
+
+@admin.register(Session)
+class SessionAdmin(SimpleHistoryAdmin):
+    # Coaching notes stay on the session's own page, out of every list.
+    list_display = ("held_on", "kind", "title", "programme", "coach", "duration_minutes", "location",
+                    "attendance_count")
+    list_filter = ("programme", "kind", ("coach", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("programme", "coach")
+    search_fields = ("title", "location")
+    autocomplete_fields = ("coach",)
+    date_hierarchy = "held_on"
+    inlines = (AttendanceInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(attendance_count=Count("attendances"))
+
+    @admin.display(description=_("attendances"), ordering="attendance_count")
+    def attendance_count(self, session: Session) -> int:
+        return session.attendance_count
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(SimpleHistoryAdmin):
+    list_display = ("session", "trajectory", "attended")
+    list_filter = ("attended", "session__programme", "session__kind",
+                   ("session__coach", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("session", "trajectory__participant", "trajectory__programme")
+    search_fields = (*(f"trajectory__{name}" for name in PARTICIPANT_SEARCH), "session__title")
+    autocomplete_fields = ("session", "trajectory")
