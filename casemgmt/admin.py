@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from casemgmt.models import (
+    AccessLog,
     Payment,
     PostcodeRange,
     Programme,
@@ -113,3 +114,25 @@ class ReachShareAdmin(SimpleHistoryAdmin):
     list_display = ("programme", "region", "share", "valid_from")
     list_filter = ("programme", "region", "valid_from")
     list_select_related = ("programme", "region")
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Who saw what: read-only for everyone, filtered by user, participant and date."""
+
+    list_display = ("at", "username", "organisation", "action", "object_type", "object_id",
+                    "participant_id", "ip_address")
+    list_filter = ("action", ("user", admin.RelatedOnlyFieldListFilter), "at")
+    search_fields = ("=participant_id", "username", "=object_id", "path")
+    search_help_text = _("A participant id, a username, a record id or a path.")
+    date_hierarchy = "at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

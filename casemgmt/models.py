@@ -2,18 +2,24 @@
 
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from casemgmt.audit import AppendOnlyModel, AuditedQuerySet, AuditTrail
+
+
+class AuditedUserManager(UserManager.from_queryset(AuditedQuerySet)):
+    pass
 
 
 class User(AbstractUser):
     """The account of a person who works with the system; their organisation and role live in `partners`."""
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = AuditTrail(excluded_fields=["password", "last_login"])
+    objects = AuditedUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -65,7 +71,8 @@ class Programme(models.Model):
     retention_years = models.PositiveSmallIntegerField(
         _("retention (years after the end of the year of the final payment)"), default=5
     )
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("programme")
@@ -93,7 +100,8 @@ class ReportingPeriod(models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reporting period")
@@ -129,7 +137,8 @@ class Payment(models.Model):
     )
     paid_on = models.DateField(_("paid on"))
     note = models.CharField(_("note"), max_length=300, blank=True)
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment")
@@ -156,7 +165,8 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("region")
@@ -177,7 +187,8 @@ class PostcodeRange(models.Model):
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("postcode range")
@@ -210,7 +221,8 @@ class Target(models.Model):
     phase = models.PositiveSmallIntegerField(_("phase"), choices=Phase.choices)
     count = models.PositiveIntegerField(_("target"))
     valid_from = models.DateField(_("valid from"))
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("target")
@@ -246,7 +258,8 @@ class ReachShare(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     valid_from = models.DateField(_("valid from"))
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reach share")
@@ -260,3 +273,43 @@ class ReachShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme.code} {self.region}: {self.share}%"
+
+
+class AccessLog(AppendOnlyModel):
+    """Who looked at what, when and from where, including denied attempts. Append-only."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed a record")
+        HISTORY = "history", _("viewed the history of a record")
+        LIST_EXPORT = "export", _("exported a list")
+        REPORT = "report", _("downloaded a report")
+        REVEAL = "reveal", _("revealed an identifier")
+        DATA_EXPORT = "data_export", _("exported a person's data")
+        DENIED = "denied", _("was denied access")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("kind of record"), max_length=100, blank=True)
+    object_id = models.CharField(_("record id"), max_length=64, blank=True)
+    # No foreign key: the log outlives an erased participant and stays in the lowest app.
+    participant_id = models.PositiveBigIntegerField(_("participant id"), null=True, blank=True, db_index=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    method = models.CharField(_("method"), max_length=10, blank=True)
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        what = f"{self.object_type} {self.object_id}".strip()
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {what}"

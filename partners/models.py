@@ -7,8 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from casemgmt.audit import AuditedQuerySet, AuditTrail
 from casemgmt.models import Programme
 
 
@@ -22,7 +22,8 @@ class Organisation(models.Model):
     coaches_share_caseload = models.BooleanField(
         _("coaches may read the organisation's whole caseload"), default=False
     )
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")
@@ -53,7 +54,8 @@ class ProgrammeRole(models.Model):
         verbose_name=_("organisation"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("role in a programme")
@@ -94,7 +96,8 @@ class FteAllocation(models.Model):
         _("share as stated (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
         help_text=_("The share the source states; allocations compute their own from the FTEs."),
     )
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("FTE allocation")
@@ -130,7 +133,8 @@ class StaffMember(models.Model):
         verbose_name=_("organisation"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("staff member")
@@ -155,7 +159,8 @@ class Specialisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     result_kind = models.CharField(_("kind of result"), max_length=30, choices=ResultKind.choices)
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("specialisation")
@@ -181,7 +186,8 @@ class SpecialisationOffer(models.Model):
         Specialisation, on_delete=models.PROTECT, related_name="offers",
         verbose_name=_("specialisation"),
     )
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("specialisation offer")

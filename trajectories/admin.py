@@ -4,14 +4,16 @@ Changelists place people in a province as of today with one subquery, so no page
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from casemgmt.access import access_log_record
 from casemgmt.errors import RuleViolation
-from casemgmt.models import Phase, Region
+from casemgmt.models import AccessLog, Phase, Region
 from casemgmt.postcodes import region_id_subquery
 from trajectories.models import (
     Attendance,
@@ -22,6 +24,7 @@ from trajectories.models import (
     Session,
     Trajectory,
 )
+from trajectories.policies import READ_ALL, participant_id_of, restrict, role_of
 from trajectories.services import participant_register, participant_update
 
 PARTICIPANT_SEARCH = ("participant__first_name", "participant__last_name", "participant__name_key")
@@ -33,6 +36,38 @@ def _with_province_today(queryset: QuerySet, postcode_ref: str) -> QuerySet:
         province_id=region_id_subquery(postcode_ref, timezone.localdate()),
         province_name=Subquery(Region.objects.filter(pk=OuterRef("province_id")).values("name")[:1]),
     )
+
+
+class ScopedAdmin(SimpleHistoryAdmin):
+    """Every changelist, object page and history page of a case model starts from the access policy;
+    each look at a record is written to the access log, and so is each attempt out of scope."""
+
+    def get_queryset(self, request):
+        return restrict(super().get_queryset(request), request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and self.model._default_manager.filter(pk=object_id).exists():
+            access_log_record(request=request, action=AccessLog.Action.DENIED,
+                              object_type=self.model._meta.label, object_id=str(object_id))
+        return obj
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and request.method == "GET":
+            access_log_record(request=request, action=AccessLog.Action.VIEW, obj=obj,
+                              participant_id=participant_id_of(obj))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None and role_of(request.user) not in READ_ALL:
+            # simple-history would fall back to the trail of a deleted (or out-of-scope) object.
+            raise Http404
+        access_log_record(request=request, action=AccessLog.Action.HISTORY,
+                          object_type=self.model._meta.label, object_id=str(unquote(object_id)),
+                          participant_id=participant_id_of(obj) if obj is not None else None)
+        return super().history_view(request, object_id, extra_context)
 
 
 class ProvinceFilter(admin.SimpleListFilter):
@@ -98,7 +133,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(SimpleHistoryAdmin):
+class ParticipantAdmin(ScopedAdmin):
     # The national number is never shown: only which kind of identifier the person has.
     exclude = ("national_number_encrypted", "national_number_hash")
     readonly_fields = ("national_number_kind", "created_at")
@@ -143,7 +178,7 @@ class ParticipantAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(SimpleHistoryAdmin):
+class ConsentRecordAdmin(ScopedAdmin):
     list_display = ("participant", "purpose", "organisation", "given_on", "version", "withdrawn_on",
                     "recorded_by")
     list_filter = ("purpose", ("organisation", admin.RelatedOnlyFieldListFilter),
@@ -173,7 +208,7 @@ class PhaseEntryInline(admin.TabularInline):
 
 
 @admin.register(Trajectory)
-class TrajectoryAdmin(SimpleHistoryAdmin):
+class TrajectoryAdmin(ScopedAdmin):
     list_display = ("participant", "programme", "phase_reached", "province", "coach", "referred_by",
                     "outcome", "ended_on")
     list_filter = (
@@ -208,7 +243,7 @@ class TrajectoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PhaseEntry)
-class PhaseEntryAdmin(SimpleHistoryAdmin):
+class PhaseEntryAdmin(ScopedAdmin):
     """Read-only: phases are entered through the trajectory services, so the funnel stays consistent."""
 
     list_display = ("trajectory", "phase", "entered_on", "recorded_by", "recorded_at")
@@ -225,7 +260,7 @@ class PhaseEntryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Screening)
-class ScreeningAdmin(SimpleHistoryAdmin):
+class ScreeningAdmin(ScopedAdmin):
     list_display = ("trajectory", "screened_on", "potential", "decision", "screened_by")
     list_filter = ("decision", "potential", "trajectory__programme",
                    ("screened_by", admin.RelatedOnlyFieldListFilter), "screened_on")
@@ -242,13 +277,14 @@ class AttendanceInline(admin.TabularInline):
 
     def get_queryset(self, request):
         # Each row's title names the participant and the session.
-        return super().get_queryset(request).select_related(
+        queryset = super().get_queryset(request).select_related(
             "session", "trajectory__participant", "trajectory__programme"
         )
+        return restrict(queryset, request.user)
 
 
 @admin.register(Session)
-class SessionAdmin(SimpleHistoryAdmin):
+class SessionAdmin(ScopedAdmin):
     # Coaching notes stay on the session's own page, out of every list.
     list_display = ("held_on", "kind", "title", "programme", "coach", "duration_minutes", "location",
                     "attendance_count")
@@ -268,7 +304,7 @@ class SessionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(SimpleHistoryAdmin):
+class AttendanceAdmin(ScopedAdmin):
     list_display = ("session", "trajectory", "attended")
     list_filter = ("attended", "session__programme", "session__kind",
                    ("session__coach", admin.RelatedOnlyFieldListFilter))

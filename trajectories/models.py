@@ -7,8 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from casemgmt.audit import AuditedQuerySet, AuditTrail
 from casemgmt.models import Phase, Programme
 from partners.models import Organisation
 
@@ -108,7 +108,8 @@ class Participant(models.Model):
         _("kind of identifier"), max_length=3, choices=IdentifierKind.choices, blank=True
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["national_number_encrypted"])
+    history = AuditTrail(excluded_fields=["national_number_encrypted"])
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("participant")
@@ -173,7 +174,8 @@ class ConsentRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("recorded by"),
     )
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consent")
@@ -194,7 +196,7 @@ class ConsentRecord(models.Model):
         return f"{self.participant}: {self.get_purpose_display()} ({self.given_on})"
 
 
-class TrajectoryQuerySet(models.QuerySet):
+class TrajectoryQuerySet(AuditedQuerySet):
     def open(self) -> "TrajectoryQuerySet":
         return self.filter(ended_on__isnull=True)
 
@@ -254,7 +256,7 @@ class Trajectory(models.Model):
     )
     outcome_recorded_on = models.DateField(_("outcome recorded on"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     objects = TrajectoryQuerySet.as_manager()
 
@@ -292,7 +294,8 @@ class PhaseEntry(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("phase entry")
@@ -341,7 +344,8 @@ class Screening(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("screened by"),
     )
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("screening")
@@ -375,7 +379,8 @@ class Session(models.Model):
         verbose_name=_("coach"),
     )
     notes = models.TextField(_("coaching notes"), blank=True)
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("session")
@@ -396,7 +401,8 @@ class Attendance(models.Model):
         verbose_name=_("trajectory"),
     )
     attended = models.BooleanField(_("attended"), default=True)
-    history = HistoricalRecords()
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attendance")

@@ -1,0 +1,171 @@
+"""Who may see and do what. Every view, export, report, admin changelist, API endpoint and task on a
+user's behalf starts from these functions; what they leave out answers 404, as if it did not exist.
+"""
+
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from casemgmt.models import Programme, User
+from partners.models import Organisation, ProgrammeRole, StaffMember
+from trajectories.models import (
+    Attendance,
+    ConsentRecord,
+    Participant,
+    PhaseEntry,
+    Screening,
+    Session,
+    Trajectory,
+)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = StaffMember.Role.COORDINATOR.value
+    COACH = StaffMember.Role.COACH.value
+    REFERRER = StaffMember.Role.REFERRER.value
+    PARTNER = StaffMember.Role.PARTNER_SPECIALIST.value
+    AUDITOR = StaffMember.Role.AUDITOR.value
+    NONE = "none"
+
+
+# Roles whose members see every record they may read (auditors read all; admins configure).
+READ_ALL = {Role.ADMIN, Role.AUDITOR}
+# Roles that must pass a second factor.
+TWO_FACTOR_ROLES = {Role.ADMIN, Role.AUDITOR, Role.COORDINATOR}
+# Roles that may see a participant's national register / BIS number in full (each reveal logged).
+REVEAL_ROLES = {Role.COORDINATOR, Role.COACH}
+
+
+def staff_of(user: User) -> StaffMember | None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    try:
+        return user.staff
+    except StaffMember.DoesNotExist:
+        return None
+
+
+def role_of(user: User) -> Role:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Role.NONE
+    if user.is_superuser:
+        return Role.ADMIN
+    staff = staff_of(user)
+    return Role(staff.role) if staff else Role.NONE
+
+
+def organisation_of(user: User) -> Organisation | None:
+    staff = staff_of(user)
+    return staff.organisation if staff else None
+
+
+def programmes_coordinated_by(user: User) -> QuerySet[Programme]:
+    staff = staff_of(user)
+    if staff is None or staff.role != Role.COORDINATOR:
+        return Programme.objects.none()
+    return Programme.objects.filter(
+        organisation_roles__organisation_id=staff.organisation_id,
+        organisation_roles__role=ProgrammeRole.Role.COORDINATION,
+    )
+
+
+def _trajectory_scope(user: User, *, for_change: bool) -> Q | None:
+    """The Q over Trajectory a user may see (or change); None means everything."""
+    role = role_of(user)
+    if role in READ_ALL:
+        return Q(pk__in=[]) if for_change else None
+    if role == Role.COORDINATOR:
+        return Q(programme__in=programmes_coordinated_by(user))
+    if role == Role.COACH:
+        own = Q(coach=user)
+        organisation = organisation_of(user)
+        if not for_change and organisation.coaches_share_caseload:
+            return own | Q(coach__staff__organisation=organisation)
+        return own
+    if role == Role.REFERRER and not for_change:
+        # A referrer sees the status of the people their organisation referred in.
+        return Q(referred_by=organisation_of(user))
+    return Q(pk__in=[])
+
+
+def _trajectory_ids(user: User, *, for_change: bool = False) -> QuerySet | None:
+    scope = _trajectory_scope(user, for_change=for_change)
+    return None if scope is None else Trajectory.objects.filter(scope).values("pk")
+
+
+def restrict(queryset: QuerySet, user: User, *, for_change: bool = False) -> QuerySet:
+    """Narrow any queryset of a case model to the rows `user` may see (or change)."""
+    model = queryset.model
+    role = role_of(user)
+    if model is Trajectory:
+        scope = _trajectory_scope(user, for_change=for_change)
+        return queryset if scope is None else queryset.filter(scope)
+    # A referrer sees only the status of people referred in: trajectories and their phases.
+    if role == Role.REFERRER and model not in (PhaseEntry,):
+        return queryset.none()
+    ids = _trajectory_ids(user, for_change=for_change)
+    if model is Participant:
+        if ids is None:
+            return queryset
+        participant_ids = Trajectory.objects.filter(pk__in=ids).values("participant_id")
+        return queryset.filter(pk__in=participant_ids)
+    if model is ConsentRecord:
+        if ids is None:
+            return queryset
+        participant_ids = Trajectory.objects.filter(pk__in=ids).values("participant_id")
+        return queryset.filter(participant_id__in=participant_ids)
+    if model in (PhaseEntry, Screening, Attendance):
+        return queryset if ids is None else queryset.filter(trajectory_id__in=ids)
+    if model is Session:
+        if ids is None:
+            return queryset
+        if role == Role.COORDINATOR:
+            return queryset.filter(programme__in=programmes_coordinated_by(user))
+        attended = Attendance.objects.filter(trajectory_id__in=ids).values("session_id")
+        return queryset.filter(Q(coach=user) | Q(pk__in=attended))
+    raise TypeError(f"No access policy for {model._meta.label}: add one to trajectories.policies.")
+
+
+def trajectories_visible_to(user: User, *, for_change: bool = False) -> QuerySet[Trajectory]:
+    return restrict(Trajectory.objects.all(), user, for_change=for_change)
+
+
+def participants_visible_to(user: User, *, for_change: bool = False) -> QuerySet[Participant]:
+    return restrict(Participant.objects.all(), user, for_change=for_change)
+
+
+def sessions_visible_to(user: User) -> QuerySet[Session]:
+    """Sessions carry coaching notes: coaches (own and shared caseload), coordinators, auditors, admins."""
+    return restrict(Session.objects.all(), user)
+
+
+def participant_id_of(obj) -> int | None:
+    """The participant a case record is about, for the access log."""
+    if isinstance(obj, Participant):
+        return obj.pk
+    if hasattr(obj, "participant_id"):
+        return obj.participant_id
+    if hasattr(obj, "trajectory_id"):
+        trajectory = Trajectory.objects.filter(pk=obj.trajectory_id)
+        return trajectory.values_list("participant_id", flat=True).first()
+    return None
+
+
+def may_reveal_identifier(user: User, participant: Participant) -> bool:
+    if role_of(user) not in REVEAL_ROLES:
+        return False
+    return participants_visible_to(user, for_change=True).filter(pk=participant.pk).exists()
+
+
+def may_register(user: User) -> bool:
+    return role_of(user) in (Role.COACH, Role.COORDINATOR, Role.REFERRER)
+
+
+def get_visible_or_404(queryset: QuerySet, **lookup):
+    """The object if it is in the user's scope; otherwise 404, the same as 'does not exist'."""
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
