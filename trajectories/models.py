@@ -108,6 +108,10 @@ class Participant(models.Model):
         _("kind of identifier"), max_length=3, choices=IdentifierKind.choices, blank=True
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    erased_on = models.DateField(
+        _("personal data erased on"), null=True, blank=True,
+        help_text=_("After erasure only what anonymous counts need is kept."),
+    )
     history = AuditTrail(excluded_fields=["national_number_encrypted"])
     objects = AuditedQuerySet.as_manager()
 

@@ -9,18 +9,22 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casemgmt.audit import save_as
+from casemgmt.access import access_log_record
+from casemgmt.audit import history_rewrite, save_as
 from casemgmt.errors import RuleViolation
 from casemgmt.identifiers import (
     enterprise_number_clean,
+    identifier_decrypt,
     identifier_encrypt,
     identifier_hash,
+    identifier_rotate,
     national_number_clean,
 )
-from casemgmt.models import Phase, Programme, User
+from casemgmt.models import AccessLog, Phase, Programme, User
 from partners.models import Organisation
 from trajectories.models import (
     Attendance,
@@ -31,6 +35,7 @@ from trajectories.models import (
     Session,
     Trajectory,
 )
+from trajectories.policies import may_reveal_identifier
 
 
 def name_key(first_name: str, last_name: str) -> str:
@@ -552,3 +557,80 @@ def session_record_attendance(
             ):
                 _enter_phases(trajectory, up_to=Phase.INFORMATION, on=session.held_on, by=by)
         return rows
+
+
+ERASED = "—"
+
+
+def participant_erase(*, participant: Participant, by: User, on: datetime.date | None = None) -> Participant:
+    """Erase a person's personal data (their right to erasure, or the end of retention).
+
+    What anonymous counts need stays: gender, year of birth, postcode (for the province), the ESF
+    fields, the trajectories with their phases and outcome. Names, contact data, identifier, day and
+    month of birth, business idea, coaching and screening notes go, from the record and its history."""
+    on = on or _today()
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.erased_on is not None:
+            raise RuleViolation(
+                _("This participant's personal data was already erased on %(date)s.")
+                % {"date": participant.erased_on},
+                code="participant_already_erased",
+            )
+        personal = {
+            "first_name": ERASED, "last_name": ERASED, "name_key": "", "email": "", "phone": "",
+            "business_idea": "", "birth_month": None, "birth_day": None,
+            "national_number_hash": "", "national_number_kind": "", "nationality": "",
+        }
+        for name, value in personal.items():
+            setattr(participant, name, value)
+        participant.national_number_encrypted = ""
+        participant.erased_on = on
+        save_as(participant, by)
+        trajectory_ids = list(participant.trajectories.values_list("pk", flat=True))
+        individual = Session.objects.filter(
+            kind=Session.Kind.INDIVIDUAL, attendances__trajectory_id__in=trajectory_ids
+        )
+        with history_rewrite():
+            for row in participant.history.all():
+                for name, value in personal.items():
+                    setattr(row, name, value)
+                row.save()
+            for session in individual:
+                session.notes = ""
+                save_as(session, by)
+                for row in session.history.all():
+                    row.notes = ""
+                    row.save()
+            for screening in Screening.objects.filter(trajectory_id__in=trajectory_ids):
+                screening.notes = ""
+                save_as(screening, by)
+                for row in screening.history.all():
+                    row.notes = ""
+                    row.save()
+        return participant
+
+
+def participant_identifier_reveal(*, participant: Participant, request) -> str:
+    """Show the full national register / BIS number to a role that needs it; every reveal is logged,
+    and so is every refusal. Out of scope answers 404, as if the person did not exist."""
+    if not may_reveal_identifier(request.user, participant):
+        access_log_record(request=request, action=AccessLog.Action.DENIED, obj=participant,
+                          participant_id=participant.pk)
+        raise Http404
+    access_log_record(request=request, action=AccessLog.Action.REVEAL, obj=participant,
+                      participant_id=participant.pk)
+    token = participant.national_number_encrypted
+    return identifier_decrypt(token) if token else ""
+
+
+def identifiers_rotate() -> int:
+    """Re-encrypt every stored identifier under the newest key (the first of IDENTIFIER_KEYS)."""
+    count = 0
+    with transaction.atomic():
+        for participant in Participant.objects.select_for_update().exclude(national_number_encrypted=""):
+            participant.national_number_encrypted = identifier_rotate(participant.national_number_encrypted)
+            participant._history_user = None
+            participant.save(update_fields=["national_number_encrypted"])
+            count += 1
+    return count

@@ -100,9 +100,9 @@ def test_the_database_refuses_to_update_or_delete_history_rows(postgres, coach):
 
     for statement in (f'UPDATE "{table}" SET last_name = %s', f'DELETE FROM "{table}" WHERE %s = %s'):
         params = ["Forged"] if statement.startswith("UPDATE") else [1, 1]
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement, params)
+        with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+              connection.cursor() as cursor):
+            cursor.execute(statement, params)
 
     assert participant.history.get().last_name == "Haddad"
 
@@ -110,9 +110,9 @@ def test_the_database_refuses_to_update_or_delete_history_rows(postgres, coach):
 def test_the_database_refuses_to_update_the_access_log(postgres, coach):
     AccessLog.objects.create(user=coach, username="coach", action=AccessLog.Action.VIEW)
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f'UPDATE "{AccessLog._meta.db_table}" SET username = %s', ["someone"])
+    with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+          connection.cursor() as cursor):
+        cursor.execute(f'UPDATE "{AccessLog._meta.db_table}" SET username = %s', ["someone"])
 
     assert AccessLog.objects.get().username == "coach"
 
