@@ -7,7 +7,7 @@ DEMO_PARTICIPANTS ?= 300
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint check-migrations clean
+.PHONY: run test install migrate seed lint check-migrations messages clean
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: install
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run
+
+messages: install
+	$(PY) manage.py makemessages -l nl -l en --ignore=$(VENV) --ignore=tests --ignore=bench --no-location
+	$(PY) manage.py compilemessages --ignore=$(VENV)
 
 clean:
 	rm -rf $(VENV) var staticfiles

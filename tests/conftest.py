@@ -4,6 +4,9 @@ import os
 
 import pytest
 from django.db import connection
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casemgmt.models import Programme
 from partners.services import programme_seed_file, programme_seed_load
@@ -35,3 +38,24 @@ def ovv(db) -> Programme:
 @pytest.fixture
 def coach(db):
     return UserFactory(username="coach")
+
+
+def otp_login(client: Client, user) -> TOTPDevice:
+    """Sign `client` in as `user` with the second factor given, as admins, auditors and coordinators
+    must be before they see any page; returns the (confirmed) authenticator."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="test authenticator", confirmed=True
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+@pytest.fixture
+def admin_client(db, admin_user) -> Client:
+    """pytest-django's admin_client, signed in through the second factor every superuser must give."""
+    client = Client()
+    otp_login(client, admin_user)
+    return client

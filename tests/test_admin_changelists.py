@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -23,8 +24,11 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
+from casemgmt.models import AccessLog as CaseAccessLog
 from casemgmt.models import (
     Payment,
     PostcodeRange,
@@ -125,6 +129,11 @@ def _periodic_tasks(count: int) -> None:
         PeriodicTask.objects.create(name=f"task {serial}", task="casemgmt.noop", interval=interval)
 
 
+def _sign_in_record(serial: int) -> dict:
+    return {"username": f"user{serial}", "ip_address": f"10.0.{serial // 250}.{serial % 250 + 1}",
+            "user_agent": "test", "http_accept": "text/html", "path_info": "/admin/login/"}
+
+
 def _each(create: Callable[[int], object]) -> Callable[[int], None]:
     """A builder that calls `create(serial)` once per row."""
     def build(count: int) -> None:
@@ -136,6 +145,10 @@ def _each(create: Callable[[int], object]) -> Callable[[int], None]:
 ROW_BUILDERS: dict[type[Model], Callable[[int], None]] = {
     # casemgmt
     User: _users,
+    CaseAccessLog: _each(
+        lambda serial: CaseAccessLog.objects.create(username=f"user{serial}", action="view",
+                                                    participant_id=serial)
+    ),
     Programme: ProgrammeFactory.create_batch,
     ReportingPeriod: ReportingPeriodFactory.create_batch,
     Payment: PaymentFactory.create_batch,
@@ -176,6 +189,17 @@ ROW_BUILDERS: dict[type[Model], Callable[[int], None]] = {
         lambda serial: ClockedSchedule.objects.create(
             clocked_time=timezone.now() + datetime.timedelta(hours=serial)
         )
+    ),
+    AccessAttempt: _each(
+        lambda serial: AccessAttempt.objects.create(
+            **_sign_in_record(serial), get_data="", post_data="", failures_since_start=serial % 5 + 1
+        )
+    ),
+    AccessFailureLog: _each(lambda serial: AccessFailureLog.objects.create(**_sign_in_record(serial))),
+    AccessLog: _each(lambda serial: AccessLog.objects.create(**_sign_in_record(serial))),
+    TOTPDevice: _each(lambda serial: TOTPDevice.objects.create(user=UserFactory(), name=f"app {serial}")),
+    StaticDevice: _each(
+        lambda serial: StaticDevice.objects.create(user=UserFactory(), name=f"backup codes {serial}")
     ),
 }
 
@@ -363,7 +387,8 @@ def test_participant_edit_refused_by_a_rule_says_why_and_changes_nothing(admin_c
     participant = ParticipantFactory(birth_year=1990)
     data = _participant_form_data(admin_client, participant) | {"birth_year": 2099}
 
-    response = admin_client.post(_url(Participant, "change", participant.pk), data, follow=True)
+    response = admin_client.post(_url(Participant, "change", participant.pk), data, follow=True,
+                                 HTTP_ACCEPT_LANGUAGE="en")
 
     participant.refresh_from_db()
     assert participant.birth_year == 1990

@@ -5,6 +5,7 @@ Changelists place people in a province as of today with one subquery, so no page
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
@@ -27,6 +28,7 @@ from trajectories.models import (
 from trajectories.policies import READ_ALL, participant_id_of, restrict, role_of
 from trajectories.services import participant_register, participant_update
 
+SCOPED_MODELS = (Participant, ConsentRecord, Trajectory, PhaseEntry, Screening, Session, Attendance)
 PARTICIPANT_SEARCH = ("participant__first_name", "participant__last_name", "participant__name_key")
 
 
@@ -68,6 +70,26 @@ class ScopedAdmin(SimpleHistoryAdmin):
                           object_type=self.model._meta.label, object_id=str(unquote(object_id)),
                           participant_id=participant_id_of(obj) if obj is not None else None)
         return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history loads the version straight from the trail: check the object's scope first.
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None and role_of(request.user) not in READ_ALL:
+            raise Http404
+        if request.method == "POST" and not self.has_change_permission(request, obj):
+            # Reverting is a change: simple-history itself only checks the view permission.
+            raise PermissionDenied
+        access_log_record(request=request, action=AccessLog.Action.HISTORY,
+                          object_type=self.model._meta.label, object_id=str(unquote(object_id)),
+                          participant_id=participant_id_of(obj) if obj is not None else None)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Choices of a case record (trajectory, participant, session) are scoped like the lists.
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.related_model in SCOPED_MODELS:
+            field.queryset = restrict(field.queryset, request.user)
+        return field
 
 
 class ProvinceFilter(admin.SimpleListFilter):

@@ -123,6 +123,8 @@ def restrict(queryset: QuerySet, user: User, *, for_change: bool = False) -> Que
             return queryset
         if role == Role.COORDINATOR:
             return queryset.filter(programme__in=programmes_coordinated_by(user))
+        if role != Role.COACH:
+            return queryset.none()
         attended = Attendance.objects.filter(trajectory_id__in=ids).values("session_id")
         return queryset.filter(Q(coach=user) | Q(pk__in=attended))
     raise TypeError(f"No access policy for {model._meta.label}: add one to trajectories.policies.")

@@ -1,8 +1,10 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from casemgmt.settings import env
@@ -26,6 +28,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "casemgmt",
     "partners",
     "trajectories",
@@ -33,15 +40,29 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Outside the two-factor middleware, so its redirects are not cached either.
+    "casemgmt.headers.NoStoreWhenSignedInMiddleware",
+    "casemgmt.twofactor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a refused sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# The axes backend refuses a sign-in while its username and address are locked out; the model
+# backend then checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "casemgmt.urls"
@@ -83,6 +104,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The admin's sign-in page is the sign-in page until the workspaces get their own.
+LOGIN_URL = "admin:login"
+
+# Sign-in throttling: five wrong passwords lock out that username *from that address* for a
+# while. Locking by username alone would let anyone lock a colleague out; by address alone, one
+# office behind one address would lock itself out. The address is REMOTE_ADDR: behind a proxy the
+# WSGI server must set it to the client's address, never a header the client can forge.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Two-factor sign-in (TOTP, an authenticator app) for the roles that see or change the most.
+OTP_TOTP_ISSUER = "casemgmt"
+
+# Sessions end after this many idle minutes: every request pushes the end forward.
+SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Security headers (production adds HSTS and secure cookies). Only the site's own scripts, styles
+# and images (and data: images, for the QR code of the two-factor enrolment) may run or load.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    },
+}
+
 # Dutch is the users' working language; English is shipped beside it.
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
@@ -119,4 +177,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL", "INFO")},
+    # Failed sign-ins and lockouts are warnings; axes' banner and every good sign-in are not news.
+    "loggers": {"axes": {"level": env.get("AXES_LOG_LEVEL", "WARNING")}},
 }

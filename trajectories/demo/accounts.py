@@ -1,18 +1,26 @@
-"""The demo accounts: one user of every staff role plus a superuser, all with one known password."""
+"""The demo accounts: one user of every staff role plus a superuser, all with one known password,
+and for those whose role needs two-factor sign-in, an authenticator with one known key."""
 
+from base64 import b32encode
+from binascii import unhexlify
 from dataclasses import dataclass
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casemgmt.audit import save_as
 from casemgmt.models import User
+from casemgmt.twofactor import TWO_FACTOR_ROLES, two_factor_required
 from partners.models import Organisation, StaffMember
 
 # One password for every demo account; long and uncommon enough for the password validators.
 DEMO_PASSWORD = "Kijkstage-Zwijndrecht-2070"
-# How demo users pass the second factor. Two-factor sign-in is not enforced yet; when it is,
-# demo_data must give every demo user a device and this text must say how to use it.
-DEMO_SECOND_FACTOR = "not enforced yet: sign in with username and password only"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 ADMIN_USERNAME = "admin"
+# One TOTP key for every demo user who needs a second factor (hex of b"casemgmt-demo-totp-1"), so
+# one entry in an authenticator app serves them all. Known to everyone: demo data only.
+DEMO_TOTP_KEY = "636173656d676d742d64656d6f2d746f74702d31"
+DEMO_TOTP_KEY_BASE32 = b32encode(unhexlify(DEMO_TOTP_KEY)).decode("ascii")
+DEMO_TOTP_DEVICE_NAME = "demo authenticator (the published demo key)"
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,21 @@ DEMO_USERS = (
     DemoUser("auditor", "Marc", "Goossens", "stebo", _Role.AUDITOR),
 )
 
+DEMO_USERS_WITH_SECOND_FACTOR = (
+    ADMIN_USERNAME, *(demo.username for demo in DEMO_USERS if demo.role in TWO_FACTOR_ROLES)
+)
+# How demo users pass the second factor; demo_logins prints it under the accounts.
+DEMO_SECOND_FACTOR = (
+    f"required for {', '.join(DEMO_USERS_WITH_SECOND_FACTOR[:-1])} and {DEMO_USERS_WITH_SECOND_FACTOR[-1]}: "
+    "after the password the site asks for "
+    "a 6-digit code.\n"
+    "  Get the current code with `python manage.py demo_otp_code coordinator.stebo` (any of those "
+    "usernames; DEBUG only),\n"
+    f"  or add the demo key {DEMO_TOTP_KEY_BASE32} to an authenticator app once (time-based, "
+    "6 digits, every 30 s; the same key for all of them).\n"
+    "  A code works once: to sign in again within 30 seconds, wait for the next code."
+)
+
 
 def demo_data_present() -> bool:
     """Demo data is there once any demo staff account exists (the superuser may be a real one)."""
@@ -57,10 +80,21 @@ def demo_users_create(*, organisations: dict[str, Organisation]) -> dict[str, Us
         )
         save_as(StaffMember(user=user, organisation=organisations[demo.organisation], role=demo.role),
                 None)
+        _demo_authenticator_give(user)
         users[demo.username] = user
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
-        User.objects.create_superuser(ADMIN_USERNAME, f"{ADMIN_USERNAME}@example.org", DEMO_PASSWORD)
+        admin = User.objects.create_superuser(
+            ADMIN_USERNAME, f"{ADMIN_USERNAME}@example.org", DEMO_PASSWORD
+        )
+        _demo_authenticator_give(admin)
     return users
+
+
+def _demo_authenticator_give(user: User) -> None:
+    # Only to accounts made here: a kept (real) admin keeps the authenticator it enrolled itself.
+    if two_factor_required(user):
+        save_as(TOTPDevice(user=user, name=DEMO_TOTP_DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True),
+                None)
 
 
 @dataclass(frozen=True)
@@ -68,6 +102,7 @@ class DemoLogin:
     username: str
     role: str
     organisation: str
+    second_factor: bool
 
 
 def demo_logins() -> list[DemoLogin]:
@@ -79,9 +114,10 @@ def demo_logins() -> list[DemoLogin]:
     }
     logins = []
     if User.objects.filter(username=ADMIN_USERNAME, is_superuser=True).exists():
-        logins.append(DemoLogin(ADMIN_USERNAME, "superuser", "-"))
+        logins.append(DemoLogin(ADMIN_USERNAME, "superuser", "-", second_factor=True))
     for demo in DEMO_USERS:
         if demo.username in staff:
             member = staff[demo.username]
-            logins.append(DemoLogin(demo.username, str(member.get_role_display()), member.organisation.name))
+            logins.append(DemoLogin(demo.username, str(member.get_role_display()), member.organisation.name,
+                                    second_factor=member.role in TWO_FACTOR_ROLES))
     return logins
