@@ -408,6 +408,8 @@ def test_role_groups_exist_with_their_permissions():
 
     assert {"view_participant", "change_participant", "change_trajectory"} <= coordinator
     assert not {codename for codename in coordinator if codename.startswith("delete_")}
+    # The access log spans every programme and organisation: auditors read it, coordinators do not.
+    assert "view_accesslog" not in coordinator
     assert {"view_participant", "view_trajectory", "view_accesslog"} <= auditor
     assert all(codename.startswith("view_") for codename in auditor)
     for role in ("coach", "referrer", "partner"):

@@ -5,7 +5,7 @@ Changelists place people in a province as of today with one subquery, so no page
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
@@ -49,39 +49,66 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
-        if obj is None and self.model._default_manager.filter(pk=object_id).exists():
-            access_log_record(request=request, action=AccessLog.Action.DENIED,
-                              object_type=self.model._meta.label, object_id=str(object_id))
+        if obj is None and self._exists_out_of_scope(object_id, from_field):
+            self._log_once(request, AccessLog.Action.DENIED, object_type=self.model._meta.label,
+                           object_id=str(object_id))
         return obj
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is not None and request.method == "GET":
-            access_log_record(request=request, action=AccessLog.Action.VIEW, obj=obj,
-                              participant_id=participant_id_of(obj))
-        return super().change_view(request, object_id, form_url, extra_context)
+    def _exists_out_of_scope(self, object_id, from_field=None) -> bool:
+        field = self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        try:
+            value = field.to_python(object_id)
+        except (ValidationError, ValueError):
+            return False  # a malformed id names nothing: answered as a missing record
+        return self.model._default_manager.filter(**{field.attname: value}).exists()
 
-    def history_view(self, request, object_id, extra_context=None):
+    def _log_once(self, request, action: str, *, obj=None, object_type: str = "", object_id: str = ""):
+        """One log row per look: Django's views fetch the object more than once per request."""
+        key = (action, object_type or (obj._meta.label if obj is not None else ""),
+               object_id or (str(obj.pk) if obj is not None else ""))
+        logged = request.__dict__.setdefault("_casemgmt_access_logged", set())
+        if key in logged:
+            return
+        logged.add(key)
+        access_log_record(request=request, action=action, obj=obj, object_type=object_type,
+                          object_id=object_id,
+                          participant_id=participant_id_of(obj) if obj is not None else None)
+
+    def _scoped_or_404(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
         if obj is None and role_of(request.user) not in READ_ALL:
             # simple-history would fall back to the trail of a deleted (or out-of-scope) object.
             raise Http404
-        access_log_record(request=request, action=AccessLog.Action.HISTORY,
-                          object_type=self.model._meta.label, object_id=str(unquote(object_id)),
-                          participant_id=participant_id_of(obj) if obj is not None else None)
+        return obj
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        # Logged once Django's own permission check would let the page show the record.
+        if obj is not None and request.method == "GET" and self.has_view_or_change_permission(request, obj):
+            self._log_once(request, AccessLog.Action.VIEW, obj=obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _log_history(self, request, object_id, obj) -> None:
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            return
+        if obj is not None:
+            self._log_once(request, AccessLog.Action.HISTORY, obj=obj)
+        else:
+            self._log_once(request, AccessLog.Action.HISTORY, object_type=self.model._meta.label,
+                           object_id=str(unquote(object_id)))
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self._scoped_or_404(request, object_id)
+        self._log_history(request, object_id, obj)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history loads the version straight from the trail: check the object's scope first.
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None and role_of(request.user) not in READ_ALL:
-            raise Http404
+        obj = self._scoped_or_404(request, object_id)
         if request.method == "POST" and not self.has_change_permission(request, obj):
             # Reverting is a change: simple-history itself only checks the view permission.
             raise PermissionDenied
-        access_log_record(request=request, action=AccessLog.Action.HISTORY,
-                          object_type=self.model._meta.label, object_id=str(unquote(object_id)),
-                          participant_id=participant_id_of(obj) if obj is not None else None)
+        self._log_history(request, object_id, obj)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

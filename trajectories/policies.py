@@ -4,6 +4,7 @@ user's behalf starts from these functions; what they leave out answers 404, as i
 
 from enum import StrEnum
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -169,5 +170,6 @@ def get_visible_or_404(queryset: QuerySet, **lookup):
     """The object if it is in the user's scope; otherwise 404, the same as 'does not exist'."""
     try:
         return queryset.get(**lookup)
-    except queryset.model.DoesNotExist:
+    except (queryset.model.DoesNotExist, ValueError, ValidationError):
+        # A malformed id names nothing: the same answer as a missing record.
         raise Http404 from None

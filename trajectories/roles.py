@@ -25,8 +25,12 @@ def _permissions_for(role: Role) -> list[Permission]:
     if role == Role.COORDINATOR:
         # Read and correct case data in their programme (scoped by the policy), read configuration.
         case = everything.filter(content_type__model__in=CASE_MODELS).exclude(codename__startswith="delete_")
-        configuration = everything.exclude(content_type__model__in=CASE_MODELS).filter(
-            codename__startswith="view_"
+        # The access log spans every programme and organisation: it is the auditors' to read.
+        configuration = (
+            everything.exclude(content_type__model__in=CASE_MODELS)
+            .exclude(content_type__model="accesslog")
+            .exclude(content_type__model__startswith="historical")
+            .filter(codename__startswith="view_")
         )
         return list(case) + list(configuration)
     return []

@@ -151,11 +151,6 @@ def test_an_attempt_out_of_scope_writes_a_denied_row_and_no_view(coordinator, ou
     assert row.participant_id is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ScopedAdmin.change_view calls get_object itself and then Django's changeform_view calls "
-           "it again, so one out-of-scope GET (or POST) of a change page writes two DENIED rows.",
-)
 def test_an_attempt_out_of_scope_writes_exactly_one_denied_row(coordinator, outside):
     signed_in(coordinator).get(_url(Participant, "change", outside.participant_id))
 
@@ -178,12 +173,6 @@ def test_a_missing_record_is_not_logged_as_denied(coordinator, inside):
     assert not AccessLog.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError,
-    reason="ScopedAdmin.get_object checks existence with _default_manager.filter(pk=object_id) even "
-           "when the id is not a valid pk: /admin/trajectories/participant/abc/change/ raises "
-           "ValueError (a 500) instead of Django's redirect for a missing record.",
-)
 def test_a_malformed_id_is_answered_as_a_missing_record(coordinator, inside):
     response = signed_in(coordinator).get(_url(Participant, "change", "abc"))
 
@@ -191,12 +180,6 @@ def test_a_malformed_id_is_answered_as_a_missing_record(coordinator, inside):
     assert not AccessLog.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ScopedAdmin.change_view and history_view write VIEW / HISTORY before Django's permission "
-           "check: a coach (staff, no admin permission) who opens a record of their own caseload gets "
-           "403, yet the log says they viewed it.",
-)
 @pytest.mark.parametrize("view", ["change", "history"])
 def test_a_page_refused_for_lack_of_permission_is_not_logged_as_seen(stebo_coach, inside, view):
     response = signed_in(stebo_coach, second_factor=False).get(_url(Participant, view, inside.participant_id))
