@@ -145,13 +145,6 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
         outer.__exit__(None, None, None)
 
 
-@pytest.fixture(autouse=True)
-def role_permissions(settings):
-    """Coordinators and auditors hold their role group's permissions through RoleGroupBackend."""
-    if ROLE_BACKEND not in settings.AUTHENTICATION_BACKENDS:
-        settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, ROLE_BACKEND]
-
-
 def signed_in(world: World, role: str) -> Client:
     client = Client()
     user = world.users[role]
@@ -245,7 +238,13 @@ OBJECT_ARGS: dict[str, Callable[[models.Model], tuple] | None] = {
     "history": lambda record: (record.pk,),
     "delete": lambda record: (record.pk,),
     "simple_history": lambda record: (record.pk, _history_id(record)),  # one version of the record
+    # The person's rights and the identifier, on a participant's page
+    "reveal": lambda record: (record.pk,),
+    "export": lambda record: (record.pk,),
+    "erase": lambda record: (record.pk,),
 }
+# Views that only a coordinator of the person's programme may open (identifier, export, erasure).
+COORDINATOR_ONLY = {"reveal", "export", "erase"}
 
 
 def admin_sees(role: str, place: str) -> bool:
@@ -259,6 +258,8 @@ def admin_may(role: str, view: str) -> bool:
     """Whether the role's permissions open the view on a record it may see."""
     if view == "delete":
         return role == "admin"  # coordinators correct, they do not delete; auditors only read
+    if view in COORDINATOR_ONLY:
+        return role == "coordinator"
     return role in ADMIN_ROLES
 
 
@@ -400,6 +401,12 @@ def test_autocomplete_offers_only_records_in_scope(world):
 
 
 # The roles' permissions
+
+
+def test_roles_get_their_group_permissions_through_the_configured_backend():
+    from django.conf import settings
+
+    assert ROLE_BACKEND in settings.AUTHENTICATION_BACKENDS
 
 
 def test_role_groups_exist_with_their_permissions():

@@ -7,7 +7,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -25,8 +27,22 @@ from trajectories.models import (
     Session,
     Trajectory,
 )
-from trajectories.policies import READ_ALL, participant_id_of, restrict, role_of
-from trajectories.services import participant_register, participant_update
+from trajectories.policies import (
+    READ_ALL,
+    Role,
+    participant_id_of,
+    participants_visible_to,
+    restrict,
+    role_of,
+)
+from trajectories.selectors import participant_data_export, participant_likely_duplicates
+from trajectories.services import (
+    participant_erase,
+    participant_identifier_masked,
+    participant_identifier_reveal,
+    participant_register,
+    participant_update,
+)
 
 SCOPED_MODELS = (Participant, ConsentRecord, Trajectory, PhaseEntry, Screening, Session, Attendance)
 PARTICIPANT_SEARCH = ("participant__first_name", "participant__last_name", "participant__name_key")
@@ -200,6 +216,68 @@ class ParticipantAdmin(ScopedAdmin):
     def get_queryset(self, request):
         return _with_province_today(super().get_queryset(request), "postcode")
 
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "national_number")
+
+    @admin.display(description=_("national register / BIS number"))
+    def national_number(self, participant: Participant) -> str:
+        return participant_identifier_masked(participant=participant) or "–"
+
+    def get_urls(self):
+        info = "trajectories_participant"
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/reveal/", view(self.reveal_view), name=f"{info}_reveal"),
+            path("<path:object_id>/export/", view(self.export_view), name=f"{info}_export"),
+            path("<path:object_id>/erase/", view(self.erase_view), name=f"{info}_erase"),
+            *super().get_urls(),
+        ]
+
+    def _for_rights(self, request, object_id) -> Participant:
+        """The person, if the user may act on their rights (a coordinator of their programme)."""
+        participant = self.get_object(request, unquote(object_id))
+        if participant is None or role_of(request.user) != Role.COORDINATOR or not (
+            participants_visible_to(request.user, for_change=True).filter(pk=participant.pk).exists()
+        ):
+            if participant is not None:
+                self._log_once(request, AccessLog.Action.DENIED, obj=participant)
+            raise Http404
+        return participant
+
+    def _page(self, request, template: str, participant: Participant, **context):
+        return TemplateResponse(request, template, {
+            **self.admin_site.each_context(request), "opts": self.opts, "original": participant,
+            "title": str(participant), **context,
+        })
+
+    def reveal_view(self, request, object_id):
+        participant = self.get_object(request, unquote(object_id))
+        if participant is None:
+            raise Http404
+        number = participant_identifier_reveal(participant=participant, request=request)
+        return self._page(request, "admin/trajectories/participant/reveal.html", participant, number=number)
+
+    def export_view(self, request, object_id):
+        participant = self._for_rights(request, object_id)
+        self._log_once(request, AccessLog.Action.DATA_EXPORT, obj=participant)
+        response = JsonResponse(participant_data_export(participant=participant),
+                                json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="participant-{participant.pk}.json"'
+        return response
+
+    def erase_view(self, request, object_id):
+        participant = self._for_rights(request, object_id)
+        if request.method == "POST":
+            try:
+                participant_erase(participant=participant, by=request.user)
+            except RuleViolation as violation:
+                self.message_user(request, violation.messages[0], messages.ERROR)
+            else:
+                self.message_user(request, _("The personal data of this participant was erased."))
+            return HttpResponseRedirect(reverse("admin:trajectories_participant_change",
+                                                args=(participant.pk,)))
+        return self._page(request, "admin/trajectories/participant/erase.html", participant)
+
     @admin.display(description=_("date of birth"), ordering="birth_year")
     def birth_date(self, participant: Participant) -> str:
         return participant.birth_date_display
@@ -211,7 +289,18 @@ class ParticipantAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         # Through the services, so the name key, the identifier and the author of the change stay right.
         if not change:
-            obj.pk = participant_register(by=request.user, **form.cleaned_data).pk
+            data = form.cleaned_data
+            duplicates = participant_likely_duplicates(
+                first_name=data["first_name"], last_name=data["last_name"],
+                birth_year=data.get("birth_year"), birth_month=data.get("birth_month"),
+                birth_day=data.get("birth_day"),
+            )
+            obj.pk = participant_register(by=request.user, **data).pk
+            if duplicates:
+                self.message_user(request, _(
+                    "Possibly registered twice: %(count)d other participant(s) have the same name and "
+                    "date of birth. Check before opening a trajectory.") % {"count": len(duplicates)},
+                    messages.WARNING)
         elif form.changed_data:
             fields = {name: form.cleaned_data[name] for name in form.changed_data}
             participant_update(participant=obj, by=request.user, **fields)

@@ -74,6 +74,7 @@ def participant_data_export(*, participant: Participant) -> dict:
         f.name for f in Participant._meta.concrete_fields
         if f.name not in ("national_number_encrypted", "national_number_hash", "name_key")
     ])[0]
+    data["display_name"] = str(participant)
     if participant.national_number_encrypted:
         data["national_number"] = identifier_decrypt(participant.national_number_encrypted)
     trajectories = participant.trajectories.select_related("programme", "coach", "referred_by")

@@ -21,6 +21,7 @@ from casemgmt.identifiers import (
     identifier_decrypt,
     identifier_encrypt,
     identifier_hash,
+    identifier_mask,
     identifier_rotate,
     national_number_clean,
 )
@@ -609,6 +610,12 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
                     row.notes = ""
                     row.save()
         return participant
+
+
+def participant_identifier_masked(*, participant: Participant) -> str:
+    """The identifier as anyone who may see the record sees it: only the last two digits."""
+    token = participant.national_number_encrypted
+    return identifier_mask(identifier_decrypt(token)) if token else ""
 
 
 def participant_identifier_reveal(*, participant: Participant, request) -> str:

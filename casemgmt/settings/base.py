@@ -17,7 +17,7 @@ DEBUG = False
 ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "casemgmt.admin_site.CaseAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +63,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # A user holds the permissions of the group named after their role (trajectories.roles).
+    "trajectories.roles.RoleGroupBackend",
 ]
 
 ROOT_URLCONF = "casemgmt.urls"

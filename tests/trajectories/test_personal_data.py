@@ -194,3 +194,61 @@ def test_a_database_dump_holds_no_national_register_number_in_plain_text(postgre
     assert "Participant" in dump or "trajectories_participant" in dump
     for number in ("85073003328", "85.07.30-033.28", "98472899765", "98.47.28-997.65"):
         assert number not in dump
+
+
+# The same rights, as a coordinator uses them in the admin
+
+
+@pytest.fixture
+def coordinator_client(stebo):
+    from django.test import Client
+
+    from tests.conftest import otp_login
+
+    user = StaffMemberFactory(user=UserFactory(username="coordinator.x", is_staff=True), organisation=stebo,
+                              role=StaffMember.Role.COORDINATOR).user
+    client = Client()
+    otp_login(client, user)
+    return client
+
+
+def test_a_coordinator_downloads_the_persons_data_as_json_and_the_download_is_logged(person, coordinator_client):
+    response = coordinator_client.get(f"/admin/trajectories/participant/{person.pk}/export/")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="participant-{person.pk}.json"'
+    assert response.json()["participant"]["national_number"] == NUMBER
+    assert AccessLog.objects.filter(action="data_export", participant_id=person.pk).count() == 1
+
+
+def test_a_coordinator_sees_the_identifier_masked_and_reveals_it_with_a_log_row(person, coordinator_client):
+    page = coordinator_client.get(f"/admin/trajectories/participant/{person.pk}/change/").content.decode()
+    assert "••.••.••-•••.28" in page
+    assert NUMBER not in page and "85.07.30" not in page
+
+    revealed = coordinator_client.get(f"/admin/trajectories/participant/{person.pk}/reveal/")
+
+    assert NUMBER in revealed.content.decode()
+    assert AccessLog.objects.filter(action="reveal", participant_id=person.pk).count() == 1
+
+
+def test_a_coordinator_erases_after_confirming(person, coordinator_client):
+    confirm = coordinator_client.get(f"/admin/trajectories/participant/{person.pk}/erase/")
+    person.refresh_from_db()
+    assert confirm.status_code == 200 and person.last_name == "Haddad"  # a GET only asks
+
+    coordinator_client.post(f"/admin/trajectories/participant/{person.pk}/erase/")
+
+    person.refresh_from_db()
+    assert person.last_name == "—" and person.erased_on is not None
+
+
+def test_registering_in_the_admin_warns_of_a_likely_duplicate(person, admin_client):
+    data = {"first_name": "AMAL", "last_name": "haddad", "birth_year": 1985, "birth_month": 7,
+            "birth_day": 30, "languages": "[]"}
+
+    response = admin_client.post("/admin/trajectories/participant/add/", data, follow=True,
+                                 HTTP_ACCEPT_LANGUAGE="en")
+
+    assert Participant.objects.filter(name_key="amal haddad").count() == 2
+    assert "Possibly registered twice" in response.content.decode()
