@@ -25,7 +25,7 @@ seed: migrate
 	$(PY) manage.py demo_data --participants $(DEMO_PARTICIPANTS) --seed 1
 
 run: seed
-	$(PY) manage.py demo_logins
+	$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/admin/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -12,7 +12,10 @@ class Command(BaseCommand):
         "how to get the two-factor code of those that need one."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default=ADMIN_URL, help="Where the app is served (default: %(default)s).")
+
+    def handle(self, *args, url: str = ADMIN_URL, **options):
         logins = demo_logins()
         if not logins:
             self.stderr.write("No demo accounts found: run `python manage.py demo_data` first.")
@@ -21,7 +24,7 @@ class Command(BaseCommand):
         rows = [(login.username, login.role, login.organisation, DEMO_PASSWORD,
                  "code" if login.second_factor else "-") for login in logins]
         widths = [max(len(row[i]) for row in [columns, *rows]) for i in range(len(columns))]
-        self.stdout.write(f"Demo accounts — sign in at {ADMIN_URL}")
+        self.stdout.write(f"Demo accounts — sign in at {url}")
         for row in [columns, tuple("-" * width for width in widths), *rows]:
             line = "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True))
             self.stdout.write(line.rstrip())
