@@ -13,7 +13,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--url", default=ADMIN_URL, help="Where the app is served (default: %(default)s).")
+        parser.add_argument("--url", default=ADMIN_URL, help="Where the app is served (%(default)s).")
 
     def handle(self, *args, url: str = ADMIN_URL, **options):
         logins = demo_logins()
