@@ -1,7 +1,7 @@
 """Top-level URLs."""
 
 from django.contrib import admin
-from django.contrib.auth.views import LogoutView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import include, path
 
 from casemgmt import twofactor
@@ -10,6 +10,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/two-factor/", twofactor.two_factor, name="two_factor"),
     # Sign out by POST only (Django's LogoutView refuses GET), so no link or image can sign one out.
-    path("account/logout/", LogoutView.as_view(next_page="admin:login"), name="logout"),
+    path("account/login/", LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("account/logout/", LogoutView.as_view(next_page="login"), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("trajectories.urls")),
 ]

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 
@@ -43,6 +45,7 @@ from trajectories.services import (
     consent_record,
     screening_record,
     session_log_individual,
+    session_plan_group,
     trajectory_open,
 )
 
@@ -489,11 +492,271 @@ class ScopedListPage(Checker):
             assert shows(response, record) == (place in sees), f"{where}: {place} record shown?"
 
 
+def sent_to_sign_in(response) -> bool:
+    """refused(), or a redirect to the workspace's own sign-in page (LOGIN_URL)."""
+    if refused(response):
+        return True
+    return response.status_code == 302 and urlsplit(response["Location"]).path == resolve_url(
+        settings.LOGIN_URL)
+
+
+@dataclass(frozen=True)
+class ScopedNameListPage(Checker):
+    """A list that shows each record by its participant's name (a caseload row has the name in one
+    cell and the programme in another, so str(record) never shows whole): the name of every record
+    in scope, none outside."""
+
+    model: type[models.Model]
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        response = signed_in(world, role).get(reverse(url_name))
+        body = response.content.decode()
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role == "anonymous":
+            assert sent_to_sign_in(response), where
+            assert INSIDE_MARK not in body and OUTSIDE_MARK not in body, where
+            return
+        assert response.status_code == 200, where
+        sees = POLICY_SEES[role].get(self.model, set())
+        for place in (INSIDE, OUTSIDE):
+            name = str(world.record(place, self.model).participant)
+            assert (html.escape(name) in body) == (place in sees), f"{where}: {place} record shown?"
+        assert (OUTSIDE_MARK in body) == (OUTSIDE in sees), f"{where}: an out-of-scope mark shows?"
+
+
+@dataclass(frozen=True)
+class FormForRoles(Checker):
+    """A page with a form and no record on it: open to `roles`, 404 to every other signed-in role
+    (as if it did not exist); it never shows a case record."""
+
+    roles: frozenset[str]
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        response = signed_in(world, role).get(reverse(url_name))
+        body = response.content.decode()
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role == "anonymous":
+            assert sent_to_sign_in(response), where
+        else:
+            assert response.status_code == (200 if role in self.roles else 404), where
+        assert INSIDE_MARK not in body and OUTSIDE_MARK not in body, f"{where}: a case record shows"
+
+
+# The workspace's participant page, its actions and the group-session pages
+
+
+@dataclass(frozen=True)
+class ParticipantPage(Checker):
+    """The participant page: the whole record to the roles that see the participant file; the status
+    alone (name, programme, phases: no sessions) to a role that sees only the person's trajectory (a
+    referrer of the person); 404 to everyone else, as if the person did not exist."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        sees = POLICY_SEES[role]
+        for place in (INSIDE, OUTSIDE):
+            participant = world.record(place, Participant)
+            contact = world.record(place, Session).title  # an individual session's title
+            response = client.get(reverse(url_name, kwargs={"pk": participant.pk}))
+            body = html.unescape(response.content.decode())
+            where = f"{role} GET {url_name} of the {place} person: {describe(response)}"
+            if place in sees.get(Participant, set()):
+                assert response.status_code == 200, where
+                assert shows(response, participant) and contact in body, where
+            elif place in sees.get(Trajectory, set()):
+                assert response.status_code == 200, where
+                assert shows(response, participant), where
+                assert contact not in body, f"{where}: a status page shows a session"
+            elif role == "anonymous":
+                assert sent_to_sign_in(response), where
+            else:
+                assert response.status_code == 404, where
+            if place not in sees.get(Trajectory, set()):
+                assert not shows(response, participant), where
+
+
+# Who may change the world's trajectories (the coach of the OVV person and OVV's coordinator).
+POLICY_CHANGES: dict[str, set[str]] = {"coach": {INSIDE}, "coordinator": {INSIDE}}
+AUDITED_CASE_MODELS = (Trajectory, PhaseEntry, Screening, Session, Attendance)
+
+
+def _case_history() -> tuple[int, ...]:
+    """The number of change-history rows of every case model a workspace action writes."""
+    return tuple(model.history.count() for model in AUDITED_CASE_MODELS)
+
+
+def _post_and_roll_back(client: Client, url: str, data: dict) -> tuple[HttpResponse, bool]:
+    """POST, tell whether anything changed, and undo it, so the next check starts from the same world."""
+    with transaction.atomic():
+        before = _case_history()
+        response = client.post(url, data)
+        changed = _case_history() != before
+        transaction.set_rollback(True)
+    return response, changed
+
+
+@dataclass(frozen=True)
+class TrajectoryAction(Checker):
+    """A POST that changes a trajectory, sent with a valid form so that a refusal is the policy's: it
+    changes the trajectory only for the roles that may change it (`coordinator_only`: coordinators
+    alone); every other signed-in role, in scope or not, gets 404 and changes nothing."""
+
+    data: Callable[[Trajectory], dict]
+    coordinator_only: bool = False
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            trajectory = world.record(place, Trajectory)
+            response, changed = _post_and_roll_back(
+                client, reverse(url_name, kwargs={"pk": trajectory.pk}), self.data(trajectory))
+            where = f"{role} POST {url_name} on the {place} trajectory: {describe(response)}"
+            may = place in POLICY_CHANGES.get(role, set()) and (role == "coordinator" or not self.coordinator_only)
+            if may:
+                assert response.status_code == 302 and changed, where
+                continue
+            assert not changed, f"{where}: the trajectory changed"
+            if role == "anonymous":
+                assert sent_to_sign_in(response), where
+            else:
+                assert response.status_code == 404, where
+
+
+# The roles that run group sessions; to the others the group-session pages do not exist.
+RUNS_SESSIONS = frozenset({"coach", "coordinator"})
+
+
+def _group_sessions(world: World) -> dict[str, Session]:
+    """An info session in each place, planned by the coach of that place's person."""
+    sessions = {}
+    for place, mark in ((INSIDE, INSIDE_MARK), (OUTSIDE, OUTSIDE_MARK)):
+        trajectory = world.record(place, Trajectory)
+        sessions[place] = session_plan_group(
+            programme=trajectory.programme, by=trajectory.coach, kind=Session.Kind.INFO,
+            held_on=trajectory.programme.starts_on, duration_minutes=60, title=f"Info {mark}")
+    return sessions
+
+
+def _refused_page(response, role: str, where: str) -> None:
+    if role == "anonymous":
+        assert sent_to_sign_in(response), where
+    else:
+        assert response.status_code == 404, where
+
+
+@dataclass(frozen=True)
+class GroupSessionList(Checker):
+    """The group sessions: those in scope to the roles that run sessions, none outside; 404 to others."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        with transaction.atomic():
+            _group_sessions(world)
+            response = signed_in(world, role).get(reverse(url_name))
+            transaction.set_rollback(True)
+        body = response.content.decode()
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role in RUNS_SESSIONS:
+            assert response.status_code == 200 and f"Info {INSIDE_MARK}" in body, where
+        else:
+            _refused_page(response, role, where)
+            assert INSIDE_MARK not in body, where
+        assert OUTSIDE_MARK not in body, f"{where}: an out-of-scope session shows"
+
+
+@dataclass(frozen=True)
+class GroupSessionNew(Checker):
+    """Planning a group session: only in a programme the user runs, by the roles that run sessions."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        inside, outside = (world.record(place, Trajectory).programme for place in (INSIDE, OUTSIDE))
+        response = client.get(reverse(url_name))
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role in RUNS_SESSIONS:
+            assert response.status_code == 200, where
+            body = response.content.decode()
+            assert f'<option value="{inside.pk}">' in body and f'<option value="{outside.pk}"' not in body, where
+        else:
+            _refused_page(response, role, where)
+        for programme in (inside, outside):
+            response, changed = _post_and_roll_back(client, reverse(url_name), {
+                "programme": programme.pk, "kind": Session.Kind.INFO, "held_on": programme.starts_on,
+                "duration_minutes": 60, "title": "Info"})
+            where = f"{role} POST {url_name} in {programme.code}: {describe(response)}"
+            if role in RUNS_SESSIONS and programme == inside:
+                assert response.status_code == 302 and changed, where
+            else:
+                assert not changed, f"{where}: a session was planned"
+                if role in RUNS_SESSIONS:
+                    assert response.status_code == 400, where
+                else:
+                    _refused_page(response, role, where)
+
+
+@dataclass(frozen=True)
+class GroupSessionDetail(Checker):
+    """A group session and its attendance: shown, and recorded, only for a session in scope and the
+    trajectories the user may change; 404 for a session out of scope and to the other roles."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        trajectories = {place: world.record(place, Trajectory) for place in (INSIDE, OUTSIDE)}
+        for place in (INSIDE, OUTSIDE):
+            with transaction.atomic():
+                session = _group_sessions(world)[place]
+                url = reverse(url_name, kwargs={"pk": session.pk})
+                response = client.get(url)
+                body = response.content.decode()
+                posts = {
+                    whose: _post_and_roll_back(client, url, {"attended": [trajectory.pk], "shown": [trajectory.pk]})
+                    for whose, trajectory in trajectories.items()
+                }
+                transaction.set_rollback(True)
+            where = f"{role} GET {url_name} of the {place} session: {describe(response)}"
+            in_scope = role in RUNS_SESSIONS and place in POLICY_CHANGES.get(role, set())
+            if in_scope:
+                assert response.status_code == 200, where
+                assert f"Info {INSIDE_MARK}" in body and html.escape(str(trajectories[INSIDE].participant)) in body, where
+            else:
+                _refused_page(response, role, where)
+            assert OUTSIDE_MARK not in body, f"{where}: an out-of-scope record shows"
+            for whose, (posted, changed) in posts.items():
+                where = f"{role} POST {url_name} of the {place} session for the {whose} person: {describe(posted)}"
+                if in_scope and whose == INSIDE:
+                    assert posted.status_code == 302 and changed, where
+                    continue
+                assert not changed, f"{where}: attendance was recorded"
+                if in_scope:
+                    assert posted.status_code == 400, where  # not among the trajectories offered
+                else:
+                    _refused_page(posted, role, where)
+
+
+def _on_start(trajectory: Trajectory) -> str:
+    return trajectory.programme.starts_on.isoformat()
+
+
 # Every view outside the admin and Django's own apps, with the checker that proves it keeps to the
 # policy. A new workspace view is listed here, e.g.:
 #   "workspace:participant_detail": ScopedObjectPage(Participant),
 #   "workspace:participant_list": ScopedListPage(Participant),
-POLICY_COVERED: dict[str, Checker] = {}
+POLICY_COVERED: dict[str, Checker] = {
+    "trajectories:caseload": ScopedNameListPage(Trajectory),
+    "trajectories:participant_register": FormForRoles(frozenset({"coach", "referrer", "coordinator"})),
+    "trajectories:participant_detail": ParticipantPage(),
+    "trajectories:trajectory_advance": TrajectoryAction(lambda t: {"phase": 4, "on": _on_start(t)}),
+    "trajectories:trajectory_log_session": TrajectoryAction(
+        lambda t: {"held_on": _on_start(t), "duration_minutes": 30, "title": "Contact"}),
+    "trajectories:trajectory_screening": TrajectoryAction(lambda t: {
+        "screened_on": _on_start(t), "residence_permit_ok": "on", "basic_management_knowledge": "on",
+        "language_sufficient": "on", "financially_feasible": "on", "potential": "high", "decision": "guidance"}),
+    "trajectories:trajectory_outcome": TrajectoryAction(lambda t: {"outcome": "employed", "recorded_on": _on_start(t)}),
+    "trajectories:trajectory_end": TrajectoryAction(lambda t: {"ended_on": _on_start(t)}),
+    "trajectories:trajectory_assign_coach": TrajectoryAction(lambda t: {"coach": t.coach_id}, coordinator_only=True),
+    "trajectories:group_sessions": GroupSessionList(),
+    "trajectories:group_session_new": GroupSessionNew(),
+    "trajectories:group_session_detail": GroupSessionDetail(),
+}
 
 # Views outside the admin that show no case record: Django's own apps (auth, i18n), the API
 # schema, and the two-factor sign-in pages.

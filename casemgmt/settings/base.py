@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "django_htmx",
     "drf_spectacular",
     "simple_history",
     "django_celery_beat",
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Outside the two-factor middleware, so its redirects are not cached either.
     "casemgmt.headers.NoStoreWhenSignedInMiddleware",
@@ -82,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "trajectories.context_processors.workspace",
             ],
         },
     },
@@ -107,7 +110,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The admin's sign-in page is the sign-in page until the workspaces get their own.
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "trajectories:caseload"
 
 # Sign-in throttling: five wrong passwords lock out that username *from that address* for a
 # while. Locking by username alone would let anyone lock a colleague out; by address alone, one
@@ -152,6 +156,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 # Identifiers (national register / BIS numbers) are encrypted with the first key and

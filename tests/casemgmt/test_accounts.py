@@ -39,6 +39,7 @@ from trajectories.demo.accounts import (
 PASSWORD = "correct-horse-battery-staple"  # the factories' password
 ATTACKER, OFFICE = "203.0.113.66", "198.51.100.7"
 LOGIN, ADMIN_INDEX = "/admin/login/", "/admin/"
+SIGN_IN = "/account/login/"  # the workspace's sign-in page (settings.LOGIN_URL)
 TWO_FACTOR = "/account/two-factor/"
 BASE_DIR = django_settings.BASE_DIR
 
@@ -378,7 +379,7 @@ def test_two_factor_page_asks_a_signed_out_visitor_to_sign_in_first():
     response = Client().get(TWO_FACTOR)
 
     assert response.status_code == 302
-    assert response["Location"].startswith(f"{LOGIN}?next=")
+    assert response["Location"].startswith(f"{SIGN_IN}?next=")
 
 
 @pytest.mark.django_db
@@ -389,7 +390,7 @@ def test_user_held_at_the_two_factor_page_can_still_sign_out():
     response = client.post(reverse("logout"))
 
     assert response.status_code == 302
-    assert response["Location"] == LOGIN
+    assert response["Location"] == SIGN_IN
     assert not _signed_in(client)
 
 

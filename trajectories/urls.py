@@ -1,0 +1,12 @@
+"""The workspace URLs; each page module lists its own routes."""
+
+from trajectories.views import caseload, participants, registration, sessions
+
+app_name = "trajectories"
+
+urlpatterns = [
+    *caseload.urlpatterns,
+    *registration.urlpatterns,
+    *participants.urlpatterns,
+    *sessions.urlpatterns,
+]
