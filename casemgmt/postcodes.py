@@ -43,3 +43,11 @@ def region_id_subquery(postcode_ref: str, on: datetime.date) -> Subquery:
         .order_by(*_PRECEDENCE)
         .values("region_id")[:1]
     )
+
+
+def with_region_as_of(queryset: QuerySet, postcode_ref: str, on: datetime.date) -> QuerySet:
+    """Annotate `province_id` and `province_name`: the region the postcode in `postcode_ref` lies in
+    on `on` (postcodes move, so this is computed, never stored)."""
+    return queryset.annotate(province_id=region_id_subquery(postcode_ref, on)).annotate(
+        province_name=Subquery(Region.objects.filter(pk=OuterRef("province_id")).values("name")[:1])
+    )

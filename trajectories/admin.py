@@ -6,7 +6,7 @@ Changelists place people in a province as of today with one subquery, so no page
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from casemgmt.access import access_log_record
+from casemgmt.clock import today
 from casemgmt.errors import RuleViolation
 from casemgmt.models import AccessLog, Phase, Region
-from casemgmt.postcodes import region_id_subquery
+from casemgmt.postcodes import region_id_subquery, with_region_as_of
 from trajectories.models import (
     Attendance,
     ConsentRecord,
@@ -50,10 +51,7 @@ PARTICIPANT_SEARCH = ("participant__first_name", "participant__last_name", "part
 
 def _with_province_today(queryset: QuerySet, postcode_ref: str) -> QuerySet:
     """Annotate `province_id` and `province_name`: the region the postcode lies in today."""
-    return queryset.annotate(
-        province_id=region_id_subquery(postcode_ref, timezone.localdate()),
-        province_name=Subquery(Region.objects.filter(pk=OuterRef("province_id")).values("name")[:1]),
-    )
+    return with_region_as_of(queryset, postcode_ref, today())
 
 
 class ScopedAdmin(SimpleHistoryAdmin):

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from casemgmt.clock import today
 from casemgmt.identifiers import identifier_hash, national_number_clean
 from casemgmt.models import AccessLog, Programme, Region, User
-from casemgmt.postcodes import region_id_subquery
+from casemgmt.postcodes import with_region_as_of
 from partners.models import ProgrammeRole, StaffMember
 from trajectories.models import Attendance, Participant, PhaseEntry, Screening, Session, Trajectory
 from trajectories.policies import (
@@ -142,10 +143,7 @@ def participants_with_status_visible_to(user: User) -> QuerySet[Participant]:
 
 def participants_with_province_today(queryset: QuerySet[Participant]) -> QuerySet[Participant]:
     """Annotate `province_name`: the region the postcode lies in today (postcodes move: not stored)."""
-    return queryset.annotate(
-        province_id=region_id_subquery("postcode", timezone.localdate()),
-        province_name=Subquery(Region.objects.filter(pk=OuterRef("province_id")).values("name")[:1]),
-    )
+    return with_region_as_of(queryset, "postcode", today())
 
 
 def participant_trajectories(
@@ -346,10 +344,8 @@ def caseload_for(
     rows = rows.with_phase().annotate(
         phase_entered_on=Subquery(highest.values("entered_on")[:1]),
         last_contact=Subquery(attended.order_by("-session__held_on").values("session__held_on")[:1]),
-        province_id=region_id_subquery("participant__postcode", on),
-    ).annotate(
-        province_name=Subquery(Region.objects.filter(pk=OuterRef("province_id")).values("name")[:1]),
     )
+    rows = with_region_as_of(rows, "participant__postcode", on)
     if phase is not None:
         rows = rows.filter(phase=phase)
     if region_code:

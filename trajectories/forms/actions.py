@@ -2,16 +2,15 @@
 service each one feeds (trajectory_advance, session_log_individual, ...), so a view passes them on as
 they are; the rules themselves are the services' to check."""
 
-import datetime
 
 from django import forms
 from django.db import models
 from django.forms.utils import ErrorList
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from casemgmt.clock import today
 from casemgmt.models import Phase, User
 from trajectories.models import Screening, Session, Trajectory
 
@@ -57,10 +56,6 @@ def date_field(model: type[models.Model], name: str, *, required: bool = True) -
     return forms.DateField(label=label(model, name), widget=DateInput, required=required)
 
 
-def _today() -> datetime.date:
-    return timezone.localdate()
-
-
 class ActionForm(WorkspaceForm):
     """The form of an action on `trajectory`; `coaches` are those it may be given to (read once per
     page, not per form)."""
@@ -80,7 +75,7 @@ class AdvanceForm(ActionForm):
     on = forms.DateField(label=_("Entered on"), widget=DateInput)
 
     def __init__(self, *args, trajectory: Trajectory, **kwargs):
-        kwargs.setdefault("initial", {"on": _today()})
+        kwargs.setdefault("initial", {"on": today()})
         current = getattr(trajectory, "phase", None)  # annotated by with_phase()
         if current and current < Phase.GUIDANCE:
             kwargs["initial"].setdefault("phase", current + 1)
@@ -97,7 +92,7 @@ class LogSessionForm(ActionForm):
                             required=False)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"held_on": _today()})
+        kwargs.setdefault("initial", {"held_on": today()})
         super().__init__(*args, **kwargs)
 
 
@@ -118,7 +113,7 @@ class ScreeningForm(ActionForm):
                             required=False)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"screened_on": _today()})
+        kwargs.setdefault("initial", {"screened_on": today()})
         super().__init__(*args, **kwargs)
 
 
@@ -136,7 +131,7 @@ class OutcomeForm(ActionForm):
     recorded_on = forms.DateField(label=label(Trajectory, "outcome_recorded_on"), widget=DateInput)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"recorded_on": _today()})
+        kwargs.setdefault("initial", {"recorded_on": today()})
         super().__init__(*args, **kwargs)
 
 
@@ -144,7 +139,7 @@ class EndForm(ActionForm):
     ended_on = date_field(Trajectory, "ended_on")
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"ended_on": _today()})
+        kwargs.setdefault("initial", {"ended_on": today()})
         super().__init__(*args, **kwargs)
 
 
