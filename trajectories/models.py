@@ -418,3 +418,164 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trajectory.participant} @ {self.session}"
+
+
+class Referral(models.Model):
+    """A coach's referral of a trajectory to a specialisation at a partner (phase 4); the partner answers.
+
+    Its states move sent -> accepted / declined -> in progress -> completed / stopped; the coach may
+    withdraw until it is completed. Every move is a dated ReferralEvent row as well as history."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        IN_PROGRESS = "in_progress", _("in progress")
+        COMPLETED = "completed", _("completed")
+        STOPPED = "stopped", _("stopped")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    OPEN = (Status.SENT, Status.ACCEPTED, Status.IN_PROGRESS)
+
+    trajectory = models.ForeignKey(
+        Trajectory, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("trajectory")
+    )
+    specialisation = models.ForeignKey(
+        "partners.Specialisation", on_delete=models.PROTECT, related_name="referrals",
+        verbose_name=_("specialisation"),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="referrals_received",
+        verbose_name=_("partner organisation"),
+    )
+    question = models.TextField(_("the coach's question"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SENT)
+    sent_on = models.DateField(_("sent on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    reason = models.TextField(_("reason (declined, stopped or withdrawn)"), blank=True)
+    feedback = models.TextField(_("the partner's feedback"), blank=True)
+    consent_override_reason = models.TextField(
+        _("why the referral was sent without the participant's consent (coordinator)"), blank=True
+    )
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("referred by")
+    )
+    history = AuditTrail()
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-sent_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trajectory", "specialisation"],
+                condition=Q(status__in=["sent", "accepted", "in_progress"]),
+                name="one_open_referral_per_specialisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["sent", "accepted", "in_progress"]) | Q(closed_on__isnull=False),
+                name="closed_referral_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.trajectory.participant} → {self.specialisation} ({self.organisation})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class ReferralEvent(models.Model):
+    """One dated step of a referral: who moved it to which status, when, and why."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="events", verbose_name=_("referral")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Referral.Status.choices)
+    on = models.DateField(_("date"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                           verbose_name=_("by"))
+    note = models.TextField(_("note"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = AuditTrail()
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral step")
+        verbose_name_plural = _("referral steps")
+        ordering = ["referral", "on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.get_status_display()} {self.on}"
+
+
+class ReferralResult(models.Model):
+    """What the specialisation produced, typed by its kind (partners.Specialisation.ResultKind).
+
+    One row per referral; only the fields of its kind are filled (checked by the service)."""
+
+    class CreditDecision(models.TextChoices):
+        GRANTED = "granted", _("granted")
+        REFUSED = "refused", _("refused")
+        PENDING = "pending", _("application incomplete, being completed")
+
+    class Feasibility(models.TextChoices):
+        GO = "go", _("go")
+        NO_GO = "no_go", _("no go")
+        REWORK = "rework", _("rework the idea")
+
+    class ProtectedRoute(models.TextChoices):
+        SMART = "smart", _("SMart interim contracts")
+        STARTERSLABO = "starterslabo", _("Starterslabo")
+
+    referral = models.OneToOneField(
+        Referral, on_delete=models.CASCADE, related_name="result", verbose_name=_("referral")
+    )
+    # microcredit
+    amount_requested = models.DecimalField(
+        _("amount requested (EUR)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    credit_decision = models.CharField(
+        _("credit decision"), max_length=10, choices=CreditDecision.choices, blank=True
+    )
+    amount_granted = models.DecimalField(
+        _("amount granted (EUR)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    decided_on = models.DateField(_("decision date"), null=True, blank=True)
+    repayment_follow_up = models.TextField(_("repayment follow-up"), blank=True)
+    # feasibility of the business idea
+    feasibility = models.CharField(
+        _("feasibility"), max_length=10, choices=Feasibility.choices, blank=True
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    # personal feasibility
+    advice = models.TextField(_("advice"), blank=True)
+    # protected entrepreneurship
+    route = models.CharField(_("route"), max_length=20, choices=ProtectedRoute.choices, blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    # mentoring and job shadowing
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    days = models.PositiveSmallIntegerField(_("days"), null=True, blank=True)
+    mentor = models.CharField(_("mentor"), max_length=200, blank=True)
+    history = AuditTrail()
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral result")
+        verbose_name_plural = _("referral results")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_granted__isnull=True) | Q(credit_decision="granted"),
+                name="granted_amount_only_when_granted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}"

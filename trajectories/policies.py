@@ -2,12 +2,15 @@
 user's behalf starts from these functions; what they leave out answers 404, as if it did not exist.
 """
 
+import datetime
 from enum import StrEnum
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from casemgmt.clock import today
 from casemgmt.models import Programme, User
 from partners.models import Organisation, ProgrammeRole, StaffMember
 from trajectories.models import (
@@ -15,6 +18,9 @@ from trajectories.models import (
     ConsentRecord,
     Participant,
     PhaseEntry,
+    Referral,
+    ReferralEvent,
+    ReferralResult,
     Screening,
     Session,
     Trajectory,
@@ -103,6 +109,14 @@ def restrict(queryset: QuerySet, user: User, *, for_change: bool = False) -> Que
     if model is Trajectory:
         scope = _trajectory_scope(user, for_change=for_change)
         return queryset if scope is None else queryset.filter(scope)
+    if role == Role.PARTNER:
+        return _partner_scope(queryset, user, for_change=for_change)
+    if model in (Referral, ReferralEvent, ReferralResult):
+        ids = _trajectory_ids(user, for_change=for_change)
+        if role == Role.REFERRER:
+            return queryset.none()
+        path = "trajectory_id" if model is Referral else "referral__trajectory_id"
+        return queryset if ids is None else queryset.filter(**{f"{path}__in": ids})
     # A referrer sees only the status of people referred in: trajectories and their phases.
     if role == Role.REFERRER and model not in (PhaseEntry,):
         return queryset.none()
@@ -131,12 +145,43 @@ def restrict(queryset: QuerySet, user: User, *, for_change: bool = False) -> Que
     raise TypeError(f"No access policy for {model._meta.label}: add one to trajectories.policies.")
 
 
+def partner_referrals(user: User) -> QuerySet[Referral]:
+    """The referrals a partner specialist works on: to their organisation, open or recently closed."""
+    staff = staff_of(user)
+    if staff is None or staff.role != Role.PARTNER:
+        return Referral.objects.none()
+    since = today() - datetime.timedelta(days=settings.REFERRAL_PARTNER_ACCESS_DAYS)
+    return Referral.objects.filter(
+        Q(status__in=Referral.OPEN) | Q(closed_on__gte=since), organisation_id=staff.organisation_id
+    )
+
+
+def _partner_scope(queryset: QuerySet, user: User, *, for_change: bool) -> QuerySet:
+    """A partner sees only what a referral to their organisation needs, while it is open or recently
+    closed: the referral (its steps and result) and the person it is about; nothing else."""
+    model = queryset.model
+    referrals = partner_referrals(user)
+    if for_change:
+        referrals = referrals.filter(status__in=Referral.OPEN)
+    if model is Referral:
+        return queryset.filter(pk__in=referrals.values("pk"))
+    if model in (ReferralEvent, ReferralResult):
+        return queryset.filter(referral_id__in=referrals.values("pk"))
+    if model is Participant and not for_change:
+        return queryset.filter(pk__in=referrals.values("trajectory__participant_id"))
+    return queryset.none()
+
+
 def trajectories_visible_to(user: User, *, for_change: bool = False) -> QuerySet[Trajectory]:
     return restrict(Trajectory.objects.all(), user, for_change=for_change)
 
 
 def participants_visible_to(user: User, *, for_change: bool = False) -> QuerySet[Participant]:
     return restrict(Participant.objects.all(), user, for_change=for_change)
+
+
+def referrals_visible_to(user: User, *, for_change: bool = False) -> QuerySet[Referral]:
+    return restrict(Referral.objects.all(), user, for_change=for_change)
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:

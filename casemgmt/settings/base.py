@@ -110,6 +110,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The admin's sign-in page is the sign-in page until the workspaces get their own.
+# A partner sees a referred person while the referral is open and this many days after it closed.
+REFERRAL_PARTNER_ACCESS_DAYS = env.integer("REFERRAL_PARTNER_ACCESS_DAYS", 30)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "trajectories:caseload"
 

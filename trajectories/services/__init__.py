@@ -20,6 +20,17 @@ from trajectories.services.phases import (
     trajectory_open,
     trajectory_record_outcome,
 )
+from trajectories.services.referrals import (
+    consent_to_share,
+    referral_accept,
+    referral_complete,
+    referral_decline,
+    referral_follow_up,
+    referral_send,
+    referral_start,
+    referral_stop,
+    referral_withdraw,
+)
 from trajectories.services.sessions import (
     session_log_individual,
     session_plan_group,
@@ -31,5 +42,7 @@ __all__ = [
     "participant_identifier_masked", "participant_identifier_reveal", "participant_register",
     "participant_update", "screening_record", "session_log_individual", "session_plan_group",
     "session_record_attendance", "trajectory_advance", "trajectory_assign_coach", "trajectory_end",
-    "trajectory_open", "trajectory_record_outcome",
+    "trajectory_open", "trajectory_record_outcome", "consent_to_share", "referral_accept",
+    "referral_complete", "referral_decline", "referral_follow_up", "referral_send", "referral_start",
+    "referral_stop", "referral_withdraw",
 ]
