@@ -320,3 +320,20 @@ def test_the_attendance_page_runs_the_same_number_of_queries_for_5_or_30_partici
     assert small == large, f"{role}: {small} queries for 5 participants, {large} for 30"
     assert large <= 10
     assert text(client.get(detail_url(info_session))).count('name="attended"') == 30
+
+
+def test_the_planning_page_runs_the_same_number_of_queries_for_1_or_4_programmes(ovv, orgs, stebo_coach):
+    from casemgmt.audit import save_as
+    from partners.models import ProgrammeRole
+
+    client = web(stebo_coach)
+    url = reverse("trajectories:group_session_new")
+    client.get(url)
+    small = _count(client, url)
+    for code in ("P2", "P3", "P4"):
+        programme = ProgrammeFactory(code=code)
+        save_as(ProgrammeRole(programme=programme, organisation=orgs["stebo"], role="coaching"), None)
+    large = _count(client, url)
+
+    assert small == large, f"{small} queries with 1 programme, {large} with 4"
+    assert all(code in client.get(url).content.decode() for code in ("P2", "P3", "P4"))
