@@ -7,7 +7,7 @@ DEMO_PARTICIPANTS ?= 300
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint check-migrations messages clean
+.PHONY: run test install migrate seed lint check-migrations messages clean worker
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ seed: migrate
 run: seed
 	$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/admin/
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The Celery worker with beat inside it (one process; for development and small set-ups): runs the
+# reminder scans every 15 minutes. Without REDIS_URL it uses the file-system broker under var/celery.
+worker: install
+	$(BIN)/celery -A casemgmt worker --beat --loglevel info
 
 test: install
 	$(BIN)/pytest -q

@@ -236,3 +236,37 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(SessionFactory)
     trajectory = factory.SubFactory(TrajectoryFactory)
     attended = True
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A referral as a row (for list and query tests); the rules of sending it are the service's."""
+
+    class Meta:
+        model = "trajectories.Referral"
+
+    trajectory = factory.SubFactory(TrajectoryFactory)
+    specialisation = factory.SubFactory(SpecialisationFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    question = "Is het ondernemersidee haalbaar?"
+    sent_on = datetime.date(2017, 5, 2)
+    referred_by = factory.SubFactory(UserFactory)
+
+
+class ReferralEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "trajectories.ReferralEvent"
+
+    referral = factory.SubFactory(ReferralFactory)
+    status = "sent"
+    on = datetime.date(2017, 5, 2)
+    by = factory.SubFactory(UserFactory)
+
+
+class ReferralResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "trajectories.ReferralResult"
+
+    referral = factory.SubFactory(ReferralFactory, status="completed", closed_on=datetime.date(2017, 6, 1),
+                                  feedback="Haalbaar")
+    feasibility = "go"
+    summary = "Een haalbaar plan"

@@ -47,6 +47,7 @@ from partners.models import (
     SpecialisationOffer,
     StaffMember,
 )
+from reminders.models import Reminder, ReminderSettings
 from tests.factories import (
     AttendanceFactory,
     ConsentRecordFactory,
@@ -59,6 +60,9 @@ from tests.factories import (
     ProgrammeFactory,
     ProgrammeRoleFactory,
     ReachShareFactory,
+    ReferralEventFactory,
+    ReferralFactory,
+    ReferralResultFactory,
     RegionFactory,
     ReportingPeriodFactory,
     ScreeningFactory,
@@ -70,11 +74,15 @@ from tests.factories import (
     TrajectoryFactory,
     UserFactory,
 )
+from tests.reminders.factories import ReminderFactory, ReminderSettingsFactory
 from trajectories.models import (
     Attendance,
     ConsentRecord,
     Participant,
     PhaseEntry,
+    Referral,
+    ReferralEvent,
+    ReferralResult,
     Screening,
     Session,
     Trajectory,
@@ -120,6 +128,17 @@ def _sessions(count: int) -> None:
     for index in range(count):
         session = SessionFactory(notes="confidential coaching note")
         AttendanceFactory.create_batch(index % 3, session=session)
+
+
+def _referrals(count: int) -> None:
+    # Open and closed ones, with their steps and (when completed) a result, as the list shows them.
+    for index in range(count):
+        if index % 3 == 2:
+            referral = ReferralResultFactory().referral
+        else:
+            referral = ReferralFactory(status=("sent", "declined")[index % 3],
+                                       closed_on=datetime.date(2017, 5, 9) if index % 3 else None)
+        ReferralEventFactory.create_batch(index % 3 + 1, referral=referral)
 
 
 def _periodic_tasks(count: int) -> None:
@@ -171,6 +190,12 @@ ROW_BUILDERS: dict[type[Model], Callable[[int], None]] = {
     Screening: ScreeningFactory.create_batch,
     Session: _sessions,
     Attendance: AttendanceFactory.create_batch,
+    Referral: _referrals,
+    ReferralEvent: ReferralEventFactory.create_batch,
+    ReferralResult: ReferralResultFactory.create_batch,
+    # reminders
+    ReminderSettings: ReminderSettingsFactory.create_batch,
+    Reminder: ReminderFactory.create_batch,
     # Django and third-party apps
     Group: _each(lambda serial: Group.objects.create(name=f"group {serial}")),
     PeriodicTask: _periodic_tasks,
@@ -405,3 +430,26 @@ def test_participant_added_in_the_admin_is_registered_through_the_service(admin_
     participant = Participant.objects.get(last_name="Saïd")
     assert participant.name_key == "emile said"
     assert participant.history.get().history_user == admin_user
+
+
+@pytest.mark.django_db
+def test_a_referral_shows_its_steps_and_result_and_is_changed_only_through_the_services(admin_client):
+    # given: a completed referral with its steps and result
+    result = ReferralResultFactory(summary="Een haalbaar naaiatelier")
+    referral = result.referral
+    for status, note in (("sent", ""), ("accepted", "Intake gepland"), ("completed", "")):
+        ReferralEventFactory(referral=referral, status=status, note=note)
+
+    # when
+    page = admin_client.get(_url(Referral, "change", referral.pk))
+    history = admin_client.get(_url(Referral, "history", referral.pk))
+    changelist = admin_client.get(_url(Referral, "changelist"), {"status__exact": "completed"})
+
+    # then
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Intake gepland" in body and "Een haalbaar naaiatelier" in body
+    assert 'name="_save"' not in body  # read only: the services send and answer referrals
+    assert history.status_code == 200
+    assert [row.pk for row in changelist.context["cl"].result_list] == [referral.pk]
+    assert admin_client.get(_url(Referral, "add")).status_code == 403

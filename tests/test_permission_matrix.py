@@ -7,11 +7,13 @@ the record; a page inside it shows it to the roles with admin access. Any other 
 must be listed in POLICY_COVERED with a checker, or the meta-test fails and says so.
 """
 
+import datetime
 import html
 import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -27,7 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path, re
 
 from casemgmt.audit import save_as
 from casemgmt.models import Programme, User
-from partners.models import Organisation, StaffMember
+from partners.models import Organisation, Specialisation, SpecialisationOffer, StaffMember
 from partners.services import programme_seed_file, programme_seed_load
 from tests.conftest import otp_login
 from tests.factories import ParticipantFactory, ProgrammeFactory, UserFactory
@@ -36,6 +38,9 @@ from trajectories.models import (
     ConsentRecord,
     Participant,
     PhaseEntry,
+    Referral,
+    ReferralEvent,
+    ReferralResult,
     Screening,
     Session,
     Trajectory,
@@ -43,9 +48,14 @@ from trajectories.models import (
 from trajectories.policies import get_visible_or_404, participants_visible_to, restrict
 from trajectories.services import (
     consent_record,
+    referral_accept,
+    referral_complete,
+    referral_send,
+    referral_start,
     screening_record,
     session_log_individual,
     session_plan_group,
+    trajectory_advance,
     trajectory_open,
 )
 
@@ -69,6 +79,9 @@ INSIDE_MARK = "Inscopia"
 class World:
     users: dict[str, User | None]
     records: dict[str, dict[type[models.Model], models.Model]] = field(default_factory=dict)
+    # A second trajectory in each place, still in phase 3 (the record's own is in guidance, where its
+    # referrals are), for the checks that need one before guidance: advancing.
+    early: dict[str, Trajectory] = field(default_factory=dict)
 
     def record(self, place: str, model: type[models.Model]) -> models.Model:
         try:
@@ -84,9 +97,24 @@ def _staff(username: str, organisation: Organisation, role: str, *, is_staff: bo
     return user
 
 
+# A valid result of each kind of specialisation the world refers to.
+RESULTS = {
+    Specialisation.ResultKind.MICROCREDIT: {
+        "amount_requested": Decimal("6000.00"), "credit_decision": "granted",
+        "amount_granted": Decimal("5000.00"), "decided_on": datetime.date(2017, 6, 1)},
+    Specialisation.ResultKind.PERSONAL_FEASIBILITY: {"advice": "Start in bijberoep"},
+}
+
+
+def _partner_of(organisation: Organisation) -> User:
+    return StaffMember.objects.get(organisation=organisation, role=StaffMember.Role.PARTNER_SPECIALIST).user
+
+
 def _case_records(*, programme: Programme, coach: User, by: User, referred_by: Organisation | None,
-                  mark: str) -> dict[type[models.Model], models.Model]:
-    """One record of every case model, all about one person, made through the services."""
+                  mark: str, offer: SpecialisationOffer) -> dict[type[models.Model], models.Model]:
+    """One record of every case model, all about one person, made through the services. The person
+    enters guidance and agrees to share with the organisation of `offer` (and Zenitor); the coach refers
+    them to it twice: once completed with a result, and once still open (the referral record)."""
     participant = ParticipantFactory(first_name="Person", last_name=mark)
     trajectory = trajectory_open(participant=participant, programme=programme, by=by, coach=coach,
                                  referred_by=referred_by, entered_on=programme.starts_on, phase=3)
@@ -99,11 +127,31 @@ def _case_records(*, programme: Programme, coach: User, by: User, referred_by: O
     )
     session = session_log_individual(trajectory=trajectory, by=coach, held_on=programme.starts_on,
                                       duration_minutes=45, title=f"Contact {mark}")
+    trajectory_advance(trajectory=trajectory, phase=4, on=programme.starts_on, by=coach)
+    for organisation in {offer.organisation, Organisation.objects.get(code="zenitor")}:
+        consent_record(participant=participant, by=coach, purpose=ConsentRecord.Purpose.SHARE_WITH_PARTNER,
+                       organisation=organisation, given_on=programme.starts_on, version="1")
+    partner = _partner_of(offer.organisation)
+    completed = referral_send(trajectory=trajectory, specialisation=offer.specialisation,
+                              organisation=offer.organisation, question=f"Question {mark}", by=coach)
+    referral_accept(referral=completed, by=partner)
+    referral_start(referral=completed, by=partner)
+    referral_complete(referral=completed, by=partner, feedback=f"Feedback {mark}",
+                      result=RESULTS[offer.specialisation.result_kind])
+    referral = referral_send(trajectory=trajectory, specialisation=offer.specialisation,
+                             organisation=offer.organisation, question=f"Question {mark}", by=coach)
     return {
         Participant: participant, ConsentRecord: consent, Trajectory: trajectory,
         PhaseEntry: trajectory.phase_entries.order_by("phase").first(), Screening: screening,
-        Session: session, Attendance: session.attendances.get(),
+        Session: session, Attendance: session.attendances.get(), Referral: referral,
+        ReferralEvent: referral.events.get(), ReferralResult: completed.result,
     }
+
+
+def _early_trajectory(*, programme: Programme, coach: User, mark: str) -> Trajectory:
+    participant = ParticipantFactory(first_name="Early", last_name=mark)
+    return trajectory_open(participant=participant, programme=programme, by=coach, coach=coach,
+                           entered_on=programme.starts_on, phase=3)
 
 
 def _build() -> World:
@@ -122,11 +170,19 @@ def _build() -> World:
         "admin": UserFactory(username="admin", is_staff=True, is_superuser=True),
     }
     other_coach = _staff("coach.unizo", orgs["unizo"], Role.COACH)
+    # Zenitor's specialist answers the referrals outside the scope (microStart's answers those inside).
+    _staff("partner.zenitor", orgs["zenitor"], Role.PARTNER_SPECIALIST)
+    microcredit = SpecialisationOffer.objects.get(programme=ovv, organisation=orgs["microstart"])
+    personal = save_as(SpecialisationOffer(programme=lba, organisation=orgs["zenitor"],
+                                           specialisation=Specialisation.objects.get(code="personal-feasibility")),
+                       None)
     world = World(users=users)
     world.records[INSIDE] = _case_records(programme=ovv, coach=users["coach"], by=users["referrer"],
-                                          referred_by=orgs["idrops"], mark=INSIDE_MARK)
+                                          referred_by=orgs["idrops"], mark=INSIDE_MARK, offer=microcredit)
     world.records[OUTSIDE] = _case_records(programme=lba, coach=other_coach, by=other_coach,
-                                           referred_by=None, mark=OUTSIDE_MARK)
+                                           referred_by=None, mark=OUTSIDE_MARK, offer=personal)
+    world.early[INSIDE] = _early_trajectory(programme=ovv, coach=users["coach"], mark=INSIDE_MARK)
+    world.early[OUTSIDE] = _early_trajectory(programme=lba, coach=other_coach, mark=OUTSIDE_MARK)
     return world
 
 
@@ -442,7 +498,8 @@ POLICY_SEES: dict[str, dict[type[models.Model], set[str]]] = {
     "anonymous": {},
     "coach": {model: {INSIDE} for model in CASE_MODELS.values()},  # the coach of the OVV record
     "referrer": {Trajectory: {INSIDE}, PhaseEntry: {INSIDE}},  # iDrops referred the OVV person in
-    "partner": {},
+    # The OVV person is referred to microStart: its specialist sees the referral and the person.
+    "partner": {model: {INSIDE} for model in (Participant, Referral, ReferralEvent, ReferralResult)},
     "coordinator": {model: {INSIDE} for model in CASE_MODELS.values()},
     "auditor": {model: {INSIDE, OUTSIDE} for model in CASE_MODELS.values()},
     "admin": {model: {INSIDE, OUTSIDE} for model in CASE_MODELS.values()},
@@ -466,7 +523,7 @@ class ScopedObjectPage(Checker):
                 assert response.status_code == 200, where
                 assert shows(response, record), where
             elif role == "anonymous":
-                assert refused(response), where
+                assert sent_to_sign_in(response), where
             else:
                 assert response.status_code == 404, where
             if place not in POLICY_SEES[role].get(self.model, set()):
@@ -547,9 +604,10 @@ class FormForRoles(Checker):
 
 @dataclass(frozen=True)
 class ParticipantPage(Checker):
-    """The participant page: the whole record to the roles that see the participant file; the status
-    alone (name, programme, phases: no sessions) to a role that sees only the person's trajectory (a
-    referrer of the person); 404 to everyone else, as if the person did not exist."""
+    """The participant page: the whole record to the roles that see the participant file and the
+    trajectory; the status alone (name, programme, phases: no sessions) to a role that sees only the
+    person's trajectory (a referrer of the person); 404 to everyone else, as if the person did not
+    exist, also to a partner who sees the person only through a referral (on the referral page)."""
 
     def __call__(self, world: World, role: str, url_name: str) -> None:
         client = signed_in(world, role)
@@ -560,7 +618,7 @@ class ParticipantPage(Checker):
             response = client.get(reverse(url_name, kwargs={"pk": participant.pk}))
             body = html.unescape(response.content.decode())
             where = f"{role} GET {url_name} of the {place} person: {describe(response)}"
-            if place in sees.get(Participant, set()):
+            if place in sees.get(Participant, set()) and place in sees.get(Trajectory, set()):
                 assert response.status_code == 200, where
                 assert shows(response, participant) and contact in body, where
             elif place in sees.get(Trajectory, set()):
@@ -577,7 +635,8 @@ class ParticipantPage(Checker):
 
 # Who may change the world's trajectories (the coach of the OVV person and OVV's coordinator).
 POLICY_CHANGES: dict[str, set[str]] = {"coach": {INSIDE}, "coordinator": {INSIDE}}
-AUDITED_CASE_MODELS = (Trajectory, PhaseEntry, Screening, Session, Attendance)
+AUDITED_CASE_MODELS = (Trajectory, PhaseEntry, Screening, Session, Attendance, ConsentRecord, Referral,
+                       ReferralEvent, ReferralResult)
 
 
 def _case_history() -> tuple[int, ...]:
@@ -603,11 +662,13 @@ class TrajectoryAction(Checker):
 
     data: Callable[[Trajectory], dict]
     coordinator_only: bool = False
+    # The trajectory acted on: the record's own (in guidance) unless the action needs an earlier phase.
+    early: bool = False
 
     def __call__(self, world: World, role: str, url_name: str) -> None:
         client = signed_in(world, role)
         for place in (INSIDE, OUTSIDE):
-            trajectory = world.record(place, Trajectory)
+            trajectory = world.early[place] if self.early else world.record(place, Trajectory)
             response, changed = _post_and_roll_back(
                 client, reverse(url_name, kwargs={"pk": trajectory.pk}), self.data(trajectory))
             where = f"{role} POST {url_name} on the {place} trajectory: {describe(response)}"
@@ -736,15 +797,120 @@ def _on_start(trajectory: Trajectory) -> str:
     return trajectory.programme.starts_on.isoformat()
 
 
+# The referral pages: the partner's inbox, the referral page and the partner's answers
+
+
+@dataclass(frozen=True)
+class RedirectsRole(Checker):
+    """A page that sends `role` elsewhere (a partner from the caseload to their inbox) and otherwise
+    keeps to the policy as `then` checks it."""
+
+    role: str
+    to: str
+    then: Checker
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        if role != self.role:
+            return self.then(world, role, url_name)
+        response = signed_in(world, role).get(reverse(url_name))
+        where = f"{role} GET {url_name}: {describe(response)}"
+        assert response.status_code == 302 and response["Location"] == reverse(self.to), where
+        assert INSIDE_MARK not in response.content.decode() and OUTSIDE_MARK not in response.content.decode()
+
+
+@dataclass(frozen=True)
+class ReferralInbox(Checker):
+    """The partner's inbox: to a partner specialist the names of the people referred to their
+    organisation, none other; 404 to every other signed-in role."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        response = signed_in(world, role).get(reverse(url_name))
+        body = response.content.decode()
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role == "partner":
+            assert response.status_code == 200, where
+            for place in (INSIDE, OUTSIDE):
+                name = str(world.record(place, Referral).trajectory.participant)
+                sees = place in POLICY_SEES[role].get(Referral, set())
+                assert (html.escape(name) in body) == sees, f"{where}: {place} referral shown?"
+        else:
+            _refused_page(response, role, where)
+            assert INSIDE_MARK not in body, where
+        assert OUTSIDE_MARK not in body, f"{where}: an out-of-scope referral shows"
+
+
+# Who may answer the world's referrals: the specialist of the organisation the OVV person is referred to.
+POLICY_ANSWERS: dict[str, set[str]] = {"partner": {INSIDE}}
+
+
+def _referral_history() -> tuple[int, ...]:
+    return tuple(model.history.count() for model in (Referral, ReferralEvent, ReferralResult))
+
+
+@dataclass(frozen=True)
+class ReferralAnswer(Checker):
+    """The partner's answers (one URL per answer): each changes the referral only for the specialist of
+    the organisation it was sent to; every other signed-in role, in scope or not, gets 404 and changes
+    nothing. Each answer is sent with a valid form, to a referral first brought (by its own partner,
+    through the services) to the status the answer starts from, so that a refusal is the policy's."""
+
+    # answer: (the steps first taken through the services, the form's data for a referral)
+    ANSWERS = {
+        "accept": ((), lambda referral: {}),
+        "decline": ((), lambda referral: {"reason": "Geen plaats"}),
+        "start": ((referral_accept,), lambda referral: {}),
+        "stop": ((referral_accept,), lambda referral: {"reason": "Niet bereikbaar"}),
+        "complete": ((referral_accept, referral_start), lambda referral: {
+            "feedback": "Afgerond", **RESULTS[referral.specialisation.result_kind]}),
+    }
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            for answer, (first, data) in self.ANSWERS.items():
+                self._check(client, world, role, url_name, place, answer, world.record(place, Referral), first, data)
+            # A granted credit is followed up after the referral closed.
+            completed = world.record(place, ReferralResult).referral
+            self._check(client, world, role, url_name, place, "follow_up", completed, (),
+                        lambda referral: {"repayment_follow_up": "Op schema"})
+
+    def _check(self, client, world, role, url_name, place, answer, referral, first, data) -> None:
+        with transaction.atomic():
+            partner = _partner_of(referral.organisation)
+            for step in first:
+                step(referral=referral, by=partner)
+            before = _referral_history()
+            response = client.post(reverse(url_name, kwargs={"pk": referral.pk, "action": answer}), data(referral))
+            changed = _referral_history() != before
+            transaction.set_rollback(True)
+        where = f"{role} POST {url_name} {answer} on the {place} referral: {describe(response)}"
+        if place in POLICY_ANSWERS.get(role, set()) and (answer != "follow_up" or place == INSIDE):
+            assert response.status_code == 302 and changed, where
+            return
+        assert not changed, f"{where}: the referral changed"
+        if role == "anonymous":
+            assert sent_to_sign_in(response), where
+        else:
+            assert response.status_code == 404, where
+
+
+def _offer_of(trajectory: Trajectory, code: str) -> SpecialisationOffer:
+    return SpecialisationOffer.objects.get(programme=trajectory.programme, specialisation__code=code)
+
+
+def _open_referral(trajectory: Trajectory) -> int:
+    return trajectory.referrals.get(status__in=Referral.OPEN).pk
+
+
 # Every view outside the admin and Django's own apps, with the checker that proves it keeps to the
 # policy. A new workspace view is listed here, e.g.:
 #   "workspace:participant_detail": ScopedObjectPage(Participant),
 #   "workspace:participant_list": ScopedListPage(Participant),
 POLICY_COVERED: dict[str, Checker] = {
-    "trajectories:caseload": ScopedNameListPage(Trajectory),
+    "trajectories:caseload": RedirectsRole("partner", "trajectories:referral_inbox", ScopedNameListPage(Trajectory)),
     "trajectories:participant_register": FormForRoles(frozenset({"coach", "referrer", "coordinator"})),
     "trajectories:participant_detail": ParticipantPage(),
-    "trajectories:trajectory_advance": TrajectoryAction(lambda t: {"phase": 4, "on": _on_start(t)}),
+    "trajectories:trajectory_advance": TrajectoryAction(lambda t: {"phase": 4, "on": _on_start(t)}, early=True),
     "trajectories:trajectory_log_session": TrajectoryAction(
         lambda t: {"held_on": _on_start(t), "duration_minutes": 30, "title": "Contact"}),
     "trajectories:trajectory_screening": TrajectoryAction(lambda t: {
@@ -753,6 +919,16 @@ POLICY_COVERED: dict[str, Checker] = {
     "trajectories:trajectory_outcome": TrajectoryAction(lambda t: {"outcome": "employed", "recorded_on": _on_start(t)}),
     "trajectories:trajectory_end": TrajectoryAction(lambda t: {"ended_on": _on_start(t)}),
     "trajectories:trajectory_assign_coach": TrajectoryAction(lambda t: {"coach": t.coach_id}, coordinator_only=True),
+    # The person agreed to share with Zenitor, and has no open referral to its specialisation.
+    "trajectories:trajectory_refer": TrajectoryAction(lambda t: {
+        "offer": _offer_of(t, "personal-feasibility").pk, "question": "Hoe gaat zij om met onzekerheid?"}),
+    "trajectories:trajectory_share_consent": TrajectoryAction(lambda t: {
+        "organisation": _offer_of(t, "personal-feasibility").organisation_id, "given_on": _on_start(t)}),
+    "trajectories:trajectory_withdraw_referral": TrajectoryAction(lambda t: {
+        "referral": _open_referral(t), "reason": "Kiest voor loondienst"}),
+    "trajectories:referral_inbox": ReferralInbox(),
+    "trajectories:referral_detail": ScopedObjectPage(Referral),
+    "trajectories:referral_action": ReferralAnswer(),
     "trajectories:group_sessions": GroupSessionList(),
     "trajectories:group_session_new": GroupSessionNew(),
     "trajectories:group_session_detail": GroupSessionDetail(),

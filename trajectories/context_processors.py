@@ -14,5 +14,7 @@ def workspace(request) -> dict:
             "may_register": may_register(user),
             "may_run_sessions": role in (Role.COACH, Role.COORDINATOR),
             "is_coordinator": role == Role.COORDINATOR,
+            # A partner specialist works from the inbox of referrals to their organisation.
+            "is_partner": role == Role.PARTNER,
         }
     }

@@ -511,7 +511,7 @@ class ReferralEvent(models.Model):
         ordering = ["referral", "on", "id"]
 
     def __str__(self) -> str:
-        return f"{self.referral_id}: {self.get_status_display()} {self.on}"
+        return f"{self.referral}: {self.get_status_display()} ({self.on})"
 
 
 class ReferralResult(models.Model):
@@ -578,4 +578,4 @@ class ReferralResult(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.referral_id}"
+        return f"{self.referral}: {self._meta.verbose_name}"

@@ -1,6 +1,6 @@
 """The workspace URLs; each page module lists its own routes."""
 
-from trajectories.views import caseload, participants, registration, sessions
+from trajectories.views import caseload, participants, referrals, registration, sessions
 
 app_name = "trajectories"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *registration.urlpatterns,
     *participants.urlpatterns,
     *sessions.urlpatterns,
+    *referrals.urlpatterns,
 ]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "casemgmt",
     "partners",
     "trajectories",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,22 @@ CELERY_BROKER_URL = env.get("REDIS_URL") or env.get("CELERY_BROKER_URL") or "red
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it is done, not when it is taken: a worker killed mid-task (or its
+# pool process) leaves the message to be delivered again, one at a time per process. The tasks are
+# idempotent, so running one twice is harmless; losing one is not.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands an unacknowledged message to another worker after this many seconds: longer than any
+# task runs (the scans stop at 15 minutes), short enough that a killed worker's scan comes back soon.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.integer("CELERY_VISIBILITY_TIMEOUT", 3600),
+}
+# Nothing reads task results; the reminders themselves are the record.
+CELERY_TASK_IGNORE_RESULT = True
+# The worker logs through Django's LOGGING, like the web process.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 EMAIL_BACKEND = env.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "casemgmt@localhost")

@@ -321,14 +321,14 @@ def test_a_coordinator_filters_by_coach_or_finds_trajectories_without_one(
     assert names(client.get(CASELOAD, {"coach": "none"})) == ["Rania Issa"]
 
 
-def test_a_partner_specialist_has_an_empty_caseload(ovv, orgs, stebo_coach):
+def test_a_partner_specialist_has_no_caseload_and_is_sent_to_the_referral_inbox(ovv, orgs, stebo_coach):
     enrol(ovv, stebo_coach)
     partner = _staff("partner.microstart", orgs["microstart"], StaffMember.Role.PARTNER_SPECIALIST)
 
-    response = signed_in(partner).get(CASELOAD)
+    response = signed_in(partner).get(CASELOAD, follow=True)
 
+    assert response.redirect_chain == [(reverse("trajectories:referral_inbox"), 302)]
     assert response.status_code == 200
-    assert names(response) == []
     assert "Amal" not in response.content.decode()
 
 

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from casemgmt.clock import today
 from casemgmt.models import Phase, User
-from trajectories.models import Screening, Session, Trajectory
+from partners.models import Organisation, SpecialisationOffer
+from trajectories.models import ConsentRecord, Referral, Screening, Session, Trajectory
 
 
 class AlertErrorList(ErrorList):
@@ -57,10 +58,12 @@ def date_field(model: type[models.Model], name: str, *, required: bool = True) -
 
 
 class ActionForm(WorkspaceForm):
-    """The form of an action on `trajectory`; `coaches` are those it may be given to (read once per
-    page, not per form)."""
+    """The form of an action on `trajectory`; `coaches` are those it may be given to and `offers` the
+    specialisations it may be referred to (each read once per page, not per form); `coordinator`
+    says whether a coordinator fills it in."""
 
-    def __init__(self, *args, trajectory: Trajectory, coaches: list[User] | None = None, **kwargs):
+    def __init__(self, *args, trajectory: Trajectory, coaches: list[User] | None = None,
+                 offers: list[SpecialisationOffer] | None = None, coordinator: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.trajectory = trajectory
 
@@ -141,6 +144,84 @@ class EndForm(ActionForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"ended_on": today()})
         super().__init__(*args, **kwargs)
+
+
+def _offer_label(offer: SpecialisationOffer) -> str:
+    return f"{offer.specialisation} — {offer.organisation}"
+
+
+class ReferForm(ActionForm):
+    """Refer to a specialisation: one choice of a specialisation and an organisation that offers it in
+    the trajectory's programme. Its cleaned data are referral_send's arguments."""
+
+    offer = forms.TypedChoiceField(label=_("Specialisation and organisation"), coerce=int)
+    question = forms.CharField(
+        label=label(Referral, "question"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What should the partner look at? They see this question, the person's name, "
+                    "contact, languages and business idea, and nothing else of the file."),
+    )
+    consent_override_reason = forms.CharField(
+        label=_("Send without the participant's consent to share: the reason"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when the participant has not agreed to share their data with this organisation; "
+                    "leave empty otherwise."),
+    )
+
+    def __init__(self, *args, offers: list[SpecialisationOffer] | None = None, coordinator: bool = False,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offers = {offer.pk: offer for offer in offers or []}
+        self.fields["offer"].choices = [("", "—"), *((pk, _offer_label(o)) for pk, o in self.offers.items())]
+        if not coordinator:
+            del self.fields["consent_override_reason"]
+
+    def clean(self):
+        data = super().clean()
+        offer = self.offers.get(data.pop("offer", None))
+        if offer is not None:
+            data["specialisation"], data["organisation"] = offer.specialisation, offer.organisation
+        return data
+
+
+class ShareConsentForm(ActionForm):
+    """The participant's consent to share their data with one partner organisation of the programme."""
+
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    given_on = date_field(ConsentRecord, "given_on")
+
+    def __init__(self, *args, offers: list[SpecialisationOffer] | None = None, **kwargs):
+        kwargs.setdefault("initial", {"given_on": today()})
+        super().__init__(*args, **kwargs)
+        self.organisations: dict[int, Organisation] = {}
+        for offer in offers or []:
+            self.organisations.setdefault(offer.organisation_id, offer.organisation)
+        ordered = sorted(self.organisations.values(), key=lambda organisation: organisation.name)
+        self.fields["organisation"].choices = [("", "—"), *((o.pk, o.name) for o in ordered)]
+
+    def clean_organisation(self) -> Organisation:
+        return self.organisations[self.cleaned_data["organisation"]]
+
+
+class WithdrawReferralForm(ActionForm):
+    """Withdraw one of the trajectory's open referrals, with the reason."""
+
+    referral = forms.TypedChoiceField(label=_("Referral"), coerce=int)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, trajectory: Trajectory, **kwargs):
+        super().__init__(*args, trajectory=trajectory, **kwargs)
+        referrals = trajectory.referrals.all()
+        if "referrals" not in getattr(trajectory, "_prefetched_objects_cache", {}):
+            # On a POST, not prefetched as on the page: read them with what their labels name.
+            referrals = referrals.select_related("specialisation", "organisation")
+        self.referrals = {r.pk: r for r in referrals if r.is_open}
+        self.fields["referral"].choices = [
+            (pk, f"{r.specialisation} — {r.organisation} ({r.get_status_display()})")
+            for pk, r in self.referrals.items()
+        ]
+
+    def clean_referral(self) -> Referral:
+        return self.referrals[self.cleaned_data["referral"]]
 
 
 class AssignCoachForm(ActionForm):

@@ -99,7 +99,10 @@ def referral_send(
             raise _refuse(_("Write the question for the partner: what should they look at?"),
                           "referral_question_required")
         override = consent_override_reason.strip()
-        if not consent_to_share(trajectory=trajectory, organisation=organisation, on=on):
+        # Sending opens the person's data to the partner now, so the consent must hold on the
+        # referral's date and still today: a backdated referral cannot slip past a withdrawal.
+        if not all(consent_to_share(trajectory=trajectory, organisation=organisation, on=day)
+                   for day in (on, today())):
             if role != Role.COORDINATOR:
                 raise _refuse(_("The participant has not agreed to share their data with "
                                 "%(organisation)s: record that consent first (only a coordinator may "
@@ -231,6 +234,8 @@ ALL_RESULT_FIELDS = sorted(
 
 
 def _check_result(kind: str, values: dict) -> dict:
+    # A text of only spaces is no answer: strip before the required fields are checked.
+    values = {name: value.strip() if isinstance(value, str) else value for name, value in values.items()}
     required, optional = RESULT_FIELDS[kind]
     allowed = set(required) | set(optional)
     foreign = sorted(

@@ -1,1 +1,2 @@
-"""The workspace pages for coaches, referrers and coordinators (server-rendered, htmx for partial updates)."""
+"""The workspace pages for coaches, referrers, coordinators and partner specialists (server-rendered, htmx
+for partial updates)."""

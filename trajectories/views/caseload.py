@@ -5,7 +5,7 @@ table (the partial) and push the address, so the back button and a shared link s
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -62,6 +62,9 @@ def _columns(sort: str, *, status_only: bool, with_coaches: bool) -> list[dict]:
 def caseload(request):
     user = request.user
     role = role_of(user)
+    if role == Role.PARTNER:
+        # A partner specialist has no caseload: their work is the referrals to their organisation.
+        return redirect("trajectories:referral_inbox")
     with_coaches = _sees_coaches(user, role)
     form = CaseloadFilterForm(
         request.GET,

@@ -1,4 +1,5 @@
-"""The participant page: who the person is, each trajectory as a timeline, and the actions on it.
+"""The participant page: who the person is, each trajectory as a timeline (with its referrals to
+specialisations, their steps and results), and the actions on it, referring and withdrawing included.
 
 The page starts from the access policy (the people whose status the user may see; a referrer gets
 the status alone) and every action from the trajectories the user may change: anything else answers
@@ -25,6 +26,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from casemgmt.access import access_log_record
 from casemgmt.models import AccessLog, Phase
+from partners.models import Organisation, Specialisation
 from trajectories.forms.actions import (
     ActionForm,
     AdvanceForm,
@@ -32,9 +34,13 @@ from trajectories.forms.actions import (
     EndForm,
     LogSessionForm,
     OutcomeForm,
+    ReferForm,
     ScreeningForm,
+    ShareConsentForm,
+    WithdrawReferralForm,
 )
-from trajectories.models import Participant, Trajectory
+from trajectories.forms.registration import CONSENT_VERSION
+from trajectories.models import ConsentRecord, Participant, Referral, Trajectory
 from trajectories.policies import (
     Role,
     get_visible_or_404,
@@ -49,8 +55,12 @@ from trajectories.selectors import (
     participants_with_status_visible_to,
     trajectory_timeline,
 )
+from trajectories.selectors.referrals import consents_to_share, offers_by_programme
 from trajectories.services import (
+    consent_record,
     participant_identifier_masked,
+    referral_send,
+    referral_withdraw,
     screening_record,
     session_log_individual,
     trajectory_advance,
@@ -68,6 +78,34 @@ def _day(value) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 
+def _in_guidance(trajectory: Trajectory) -> bool:
+    return (getattr(trajectory, "phase", None) or 0) >= Phase.GUIDANCE
+
+
+def _has_open_referral(trajectory: Trajectory) -> bool:
+    return any(referral.is_open for referral in trajectory.referrals.all())
+
+
+# The services behind the referral actions, called as every action's service is: with the trajectory.
+
+
+def _refer(*, trajectory: Trajectory, by, specialisation: Specialisation, organisation: Organisation,
+           question: str, consent_override_reason: str = "") -> Referral:
+    return referral_send(trajectory=trajectory, by=by, specialisation=specialisation,
+                         organisation=organisation, question=question,
+                         consent_override_reason=consent_override_reason)
+
+
+def _consent_to_share(*, trajectory: Trajectory, by, organisation: Organisation, given_on) -> ConsentRecord:
+    return consent_record(participant=trajectory.participant, by=by, organisation=organisation,
+                          purpose=ConsentRecord.Purpose.SHARE_WITH_PARTNER, given_on=given_on,
+                          version=CONSENT_VERSION)
+
+
+def _withdraw(*, trajectory: Trajectory, by, referral: Referral, reason: str) -> Referral:
+    return referral_withdraw(referral=referral, by=by, reason=reason)
+
+
 @dataclass(frozen=True)
 class Action:
     """One thing a coach (or coordinator) does to a trajectory: its form, its service, its words."""
@@ -80,15 +118,18 @@ class Action:
     done: Callable[[Trajectory, dict], str]  # the message once it is done
     while_open: bool = True  # offered only while the trajectory is open
     coordinator_only: bool = False
+    available: Callable[[Trajectory], bool] | None = None  # offered only when this holds
+    uses_offers: bool = False  # its form chooses among the specialisations offered in the programme
 
     @property
     def url_name(self) -> str:
         return f"trajectories:trajectory_{self.name}"
 
-    def form(self, trajectory: Trajectory, *, data=None, coaches: list | None = None) -> ActionForm:
+    def form(self, trajectory: Trajectory, *, data=None, coaches: list | None = None,
+             offers: list | None = None, coordinator: bool = False) -> ActionForm:
         # Ids unique on a page that holds the same form for several trajectories.
-        return self.form_class(data, trajectory=trajectory, coaches=coaches,
-                               auto_id=f"t{trajectory.pk}-{self.name}-%s")
+        return self.form_class(data, trajectory=trajectory, coaches=coaches, offers=offers,
+                               coordinator=coordinator, auto_id=f"t{trajectory.pk}-{self.name}-%s")
 
 
 ACTIONS = {
@@ -125,6 +166,28 @@ ACTIONS = {
             lambda trajectory, data: _("Trajectory ended on %(date)s.") % {"date": _day(data["ended_on"])},
         ),
         Action(
+            "refer", ReferForm, _refer,
+            gettext_lazy("Refer to a specialisation"), gettext_lazy("Send referral"),
+            lambda trajectory, data: _("Referred to %(specialisation)s at %(organisation)s.") % {
+                "specialisation": data["specialisation"], "organisation": data["organisation"]},
+            available=_in_guidance, uses_offers=True,
+        ),
+        Action(
+            "share_consent", ShareConsentForm, _consent_to_share,
+            gettext_lazy("Record consent to share with a partner"), gettext_lazy("Record consent"),
+            lambda trajectory, data: _("%(name)s agreed to share their data with %(organisation)s.") % {
+                "name": trajectory.participant, "organisation": data["organisation"]},
+            available=_in_guidance, uses_offers=True,
+        ),
+        Action(
+            "withdraw_referral", WithdrawReferralForm, _withdraw,
+            gettext_lazy("Withdraw a referral"), gettext_lazy("Withdraw referral"),
+            lambda trajectory, data: _("The referral to %(specialisation)s was withdrawn.") % {
+                "specialisation": data["referral"].specialisation},
+            while_open=False,  # an open referral can be withdrawn also after the trajectory ended
+            available=_has_open_referral,
+        ),
+        Action(
             "assign_coach", AssignCoachForm, trajectory_assign_coach,
             gettext_lazy("Assign another coach"), gettext_lazy("Assign coach"),
             lambda trajectory, data: _("%(coach)s now coaches this trajectory.") % {
@@ -139,8 +202,12 @@ ACTIONS = {
 
 
 def _participant_or_404(request: HttpRequest, pk: int) -> tuple[Participant, bool]:
-    """The person and whether the user sees only their status (a referrer of the person)."""
-    if role_of(request.user) == Role.REFERRER:
+    """The person and whether the user sees only their status (a referrer of the person). A partner
+    sees a person only through a referral to their organisation: the referral page, not this one."""
+    role = role_of(request.user)
+    if role == Role.PARTNER:
+        raise Http404
+    if role == Role.REFERRER:
         return get_visible_or_404(participants_with_status_visible_to(request.user), pk=pk), True
     visible = participants_with_province_today(participants_visible_to(request.user))
     return get_visible_or_404(visible, pk=pk), False
@@ -165,6 +232,8 @@ def _sections(
     coaches = (
         coaches_by_programme({t.programme_id for t in trajectories if t.may_change}) if coordinator else {}
     )
+    referable = {t.programme_id for t in trajectories if t.may_change and _in_guidance(t)}
+    offers = offers_by_programme(referable) if referable and not status_only else {}
     sections = []
     for trajectory in trajectories:
         actions = []
@@ -174,13 +243,15 @@ def _sections(
                 trajectory.may_change and not status_only
                 and (coordinator or not action.coordinator_only)
                 and (trajectory.ended_on is None or not action.while_open)
+                and (action.available is None or action.available(trajectory))
             )
             if not (offered or is_bound):  # a refused form stays, with the rule it broke
                 continue
             if is_bound:
                 form = bound[2]
             else:
-                form = action.form(trajectory, coaches=coaches.get(trajectory.programme_id))
+                form = action.form(trajectory, coaches=coaches.get(trajectory.programme_id),
+                                   offers=offers.get(trajectory.programme_id), coordinator=coordinator)
             actions.append({
                 "name": action.name, "title": action.title, "submit": action.submit, "form": form,
                 "url": reverse(action.url_name, args=[trajectory.pk]), "open": is_bound,
@@ -216,6 +287,7 @@ def _page(
         "nav": "participant",
         "participant": participant,
         "identifier_masked": identifier,
+        "sharing": [] if status_only else consents_to_share(participant, request.user),
         "status_only": status_only,
         "show_notes": role_of(request.user) in NOTE_READERS,
         "sections": _sections(request, participant, status_only=status_only, bound=bound),
@@ -262,8 +334,14 @@ def _action_view(action: Action) -> Callable[[HttpRequest, int], HttpResponse]:
             raise Http404
         changeable = trajectories_visible_to(request.user, for_change=True).with_phase()
         trajectory = get_visible_or_404(changeable.select_related("participant", "programme"), pk=pk)
+        coordinator = role_of(request.user) == Role.COORDINATOR
         coaches = coaches_by_programme([trajectory.programme_id]).get(trajectory.programme_id, [])
-        form = action.form(trajectory, data=request.POST, coaches=coaches)
+        offers = (
+            offers_by_programme([trajectory.programme_id]).get(trajectory.programme_id, [])
+            if action.uses_offers else []
+        )
+        form = action.form(trajectory, data=request.POST, coaches=coaches, offers=offers,
+                           coordinator=coordinator)
         done = form.is_valid() and run_service(
             form, action.service, trajectory=trajectory, by=request.user, **form.cleaned_data
         ) is not None
@@ -294,4 +372,9 @@ urlpatterns = [
     path("trajectories/<int:pk>/end/", _action_view(ACTIONS["end"]), name="trajectory_end"),
     path("trajectories/<int:pk>/coach/", _action_view(ACTIONS["assign_coach"]),
          name="trajectory_assign_coach"),
+    path("trajectories/<int:pk>/refer/", _action_view(ACTIONS["refer"]), name="trajectory_refer"),
+    path("trajectories/<int:pk>/consent-to-share/", _action_view(ACTIONS["share_consent"]),
+         name="trajectory_share_consent"),
+    path("trajectories/<int:pk>/withdraw-referral/", _action_view(ACTIONS["withdraw_referral"]),
+         name="trajectory_withdraw_referral"),
 ]

@@ -1,4 +1,5 @@
-"""The admin for participants, their consent, trajectories with dated phases, screenings and sessions.
+"""The admin for participants, their consent, trajectories with dated phases, screenings and sessions;
+referrals to specialisations in `trajectories.admin.referrals`.
 
 Changelists place people in a province as of today with one subquery, so no page runs a query per row.
 """
@@ -24,6 +25,9 @@ from trajectories.models import (
     ConsentRecord,
     Participant,
     PhaseEntry,
+    Referral,
+    ReferralEvent,
+    ReferralResult,
     Screening,
     Session,
     Trajectory,
@@ -45,7 +49,8 @@ from trajectories.services import (
     participant_update,
 )
 
-SCOPED_MODELS = (Participant, ConsentRecord, Trajectory, PhaseEntry, Screening, Session, Attendance)
+SCOPED_MODELS = (Participant, ConsentRecord, Trajectory, PhaseEntry, Screening, Session, Attendance,
+                 Referral, ReferralEvent, ReferralResult)
 PARTICIPANT_SEARCH = ("participant__first_name", "participant__last_name", "participant__name_key")
 
 
@@ -447,3 +452,7 @@ class AttendanceAdmin(ScopedAdmin):
     list_select_related = ("session", "trajectory__participant", "trajectory__programme")
     search_fields = (*(f"trajectory__{name}" for name in PARTICIPANT_SEARCH), "session__title")
     autocomplete_fields = ("session", "trajectory")
+
+
+# Registered once what they build on is defined.
+from trajectories.admin import referrals  # noqa: E402, F401

@@ -24,6 +24,7 @@ from trajectories.policies import (
     sessions_visible_to,
     trajectories_visible_to,
 )
+from trajectories.selectors.referrals import referrals_prefetch
 from trajectories.services import name_key
 
 
@@ -156,8 +157,9 @@ def participant_trajectories(
     """The person's trajectories `user` may see, open ones first, with what their timelines show.
 
     Each carries `phase` (the highest reached) and `may_change` (whether `user` may act on it). With
-    `status_only` (what a referrer sees) only the phases and their dates are read. Four queries
-    (two with `status_only`), whatever the number of trajectories, phases, screenings and sessions."""
+    `status_only` (what a referrer sees) only the phases and their dates are read. Six queries (two
+    with `status_only`), whatever the number of trajectories, phases, screenings, sessions, referrals
+    and their steps."""
     queryset = trajectories_visible_to(user).filter(participant=participant)
     if trajectory_id is not None:
         queryset = queryset.filter(pk=trajectory_id)
@@ -182,6 +184,7 @@ def participant_trajectories(
             Prefetch("phase_entries", queryset=phases.select_related("recorded_by")),
             Prefetch("screenings", queryset=screenings.order_by("screened_on", "pk")),
             Prefetch("attendances", queryset=attended),
+            referrals_prefetch(user),
         )
     )
 
@@ -189,12 +192,12 @@ def participant_trajectories(
 @dataclass(frozen=True)
 class TimelineEvent:
     on: datetime.date
-    kind: str  # "phase", "session", "screening", "outcome" or "end"
-    item: object  # the PhaseEntry, Session, Screening or Trajectory the event is about
+    kind: str  # "phase", "session", "screening", "referral", "outcome" or "end"
+    item: object  # the PhaseEntry, Session, Screening, Referral or Trajectory the event is about
     detail: str = ""  # the enterprise number, formatted, for a self-employed outcome
 
 
-_TIMELINE_ORDER = {"phase": 0, "session": 1, "screening": 2, "outcome": 3, "end": 4}
+_TIMELINE_ORDER = {"phase": 0, "session": 1, "screening": 2, "referral": 3, "outcome": 4, "end": 5}
 
 
 def enterprise_number_display(number: str) -> str:
@@ -203,14 +206,16 @@ def enterprise_number_display(number: str) -> str:
 
 
 def trajectory_timeline(trajectory: Trajectory, *, status_only: bool = False) -> list[TimelineEvent]:
-    """What happened in a trajectory, by date: phases entered, sessions attended, screenings, the
-    outcome and the end; with `status_only`, the phases alone. Reads what participant_trajectories
+    """What happened in a trajectory, by date: phases entered, sessions attended, screenings, referrals
+    to specialisations (on the day they were sent), the outcome and the end; with `status_only`, the
+    phases alone. Reads what participant_trajectories
     prefetched, so it runs no query."""
     events = [TimelineEvent(entry.entered_on, "phase", entry) for entry in trajectory.phase_entries.all()]
     if not status_only:
         sessions = [attendance.session for attendance in trajectory.attendances.all()]
         events += [TimelineEvent(session.held_on, "session", session) for session in sessions]
         events += [TimelineEvent(s.screened_on, "screening", s) for s in trajectory.screenings.all()]
+        events += [TimelineEvent(r.sent_on, "referral", r) for r in trajectory.referrals.all()]
         if trajectory.outcome:
             on = trajectory.self_employed_since or trajectory.outcome_recorded_on
             number = enterprise_number_display(trajectory.enterprise_number)

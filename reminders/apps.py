@@ -1,0 +1,18 @@
+"""App config of reminders."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RemindersConfig(AppConfig):
+    name = "reminders"
+    verbose_name = _("Reminders")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from reminders.roles import reminder_permissions_grant
+
+        # Runs after trajectories' roles_sync (this app comes later in INSTALLED_APPS), which sets
+        # each role group's permissions afresh; this adds the reminders' own.
+        post_migrate.connect(reminder_permissions_grant, sender=self)

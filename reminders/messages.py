@@ -1,0 +1,85 @@
+"""The text of each kind of reminder, written once when the reminder is created.
+
+Reminders are created by a worker, outside any request: the caller renders them in the site's
+language (settings.LANGUAGE_CODE, see services.reminders_run), so a scan from a worker and one from
+the command read the same."""
+
+import datetime
+from collections.abc import Sequence
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from casemgmt.models import Phase
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _name(first_name: str, last_name: str) -> str:
+    return f"{first_name} {last_name}".strip()
+
+
+def no_contact(*, first_name: str, last_name: str, last_contact: datetime.date, days: int) -> str:
+    return _("No contact logged with %(name)s since %(date)s (%(days)d days or more).") % {
+        "name": _name(first_name, last_name), "date": _day(last_contact), "days": days,
+    }
+
+
+def phase_stale(*, first_name: str, last_name: str, phase: int, entered_on: datetime.date, days: int) -> str:
+    return _("%(name)s has been in phase %(phase)d (%(label)s) since %(date)s: more than %(days)d days.") % {
+        "name": _name(first_name, last_name), "phase": phase, "label": Phase(phase).label,
+        "date": _day(entered_on), "days": days,
+    }
+
+
+def referral_unanswered(*, first_name: str, last_name: str, specialisation: str, organisation: str,
+                        sent_on: datetime.date) -> str:
+    return _("The referral of %(name)s to %(specialisation)s (%(organisation)s), sent on %(date)s, "
+             "waits for an answer: accept or decline it.") % {
+        "name": _name(first_name, last_name), "specialisation": specialisation,
+        "organisation": organisation, "date": _day(sent_on),
+    }
+
+
+def referral_escalated(*, first_name: str, last_name: str, specialisation: str, organisation: str,
+                       sent_on: datetime.date) -> str:
+    return _("%(organisation)s has not yet answered the referral of %(name)s to %(specialisation)s, "
+             "sent on %(date)s: contact the partner or withdraw it.") % {
+        "name": _name(first_name, last_name), "specialisation": specialisation,
+        "organisation": organisation, "date": _day(sent_on),
+    }
+
+
+def session_tomorrow(*, kind: str, title: str, held_on: datetime.date, location: str,
+                     attendees: Sequence[str]) -> str:
+    where = _(" at %(location)s") % {"location": location} if location else ""
+    head = _("%(kind)s “%(title)s” tomorrow, %(date)s%(where)s.") % {
+        "kind": kind, "title": title, "date": _day(held_on), "where": where,
+    }
+    if not attendees:
+        return head + " " + _("No attendance recorded yet.")
+    listing = ngettext("Attendance (%(count)d): %(names)s.", "Attendance (%(count)d): %(names)s.",
+                       len(attendees)) % {"count": len(attendees), "names": ", ".join(attendees)}
+    return f"{head} {listing}"
+
+
+def outflow_follow_up(*, first_name: str, last_name: str, ended_on: datetime.date,
+                      window_end: datetime.date, months: int) -> str:
+    return _("%(months)d months have passed since the guidance of %(name)s ended (%(ended)s): record "
+             "whether they started as self-employed (outflow measured on %(date)s).") % {
+        "months": months, "name": _name(first_name, last_name), "ended": _day(ended_on),
+        "date": _day(window_end),
+    }
+
+
+def period_end(*, programme: str, number: int, ends_on: datetime.date, incomplete: int) -> str:
+    return ngettext(
+        "Reporting period %(number)d of %(programme)s ends on %(date)s and %(count)d participant's "
+        "ESF record is incomplete (gender, year of birth, education or labour-market status).",
+        "Reporting period %(number)d of %(programme)s ends on %(date)s and %(count)d participants' "
+        "ESF records are incomplete (gender, year of birth, education or labour-market status).",
+        incomplete,
+    ) % {"number": number, "programme": programme, "date": _day(ends_on), "count": incomplete}

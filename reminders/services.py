@@ -1,0 +1,184 @@
+"""Every change to reminders and their settings: scanning, closing, dismissing, e-mailing.
+
+Reminders are not an audited domain model (see models.Reminder): they are written in batches. The
+settings are, and change one by one through `reminder_settings_save`.
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from casemgmt.audit import save_as
+from casemgmt.clock import today as clock_today
+from casemgmt.errors import RuleViolation
+from casemgmt.models import User
+from reminders.closing import close_resolved
+from reminders.dispatch import enqueue_on_commit
+from reminders.models import Reminder, ReminderSettings, Rule
+from reminders.scans import SCANS, Due
+from reminders.thresholds import ProgrammeRules, programme_rules_load
+from trajectories.policies import Role, programmes_coordinated_by, role_of
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+
+
+@dataclass
+class RuleOutcome:
+    rule: str
+    created: int = 0
+    reopened: int = 0
+    closed: int = 0
+
+
+def _batches(items: list, size: int = BATCH_SIZE) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def reminders_store(*, found: list[Due]) -> tuple[int, int]:
+    """Insert the new reminders and reopen the ones found due again: (created, reopened).
+
+    ignore_conflicts: a reminder another worker inserted a moment ago (same key) is skipped, not an
+    error; `created` counts what this call offered, which is what it inserted unless such a race."""
+    new = [due.as_reminder() for due in found if due.reopen_id is None]
+    Reminder.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    reopen = [due.reopen_id for due in found if due.reopen_id is not None]
+    reopened = 0
+    for ids in _batches(reopen):
+        reopened += Reminder.objects.filter(pk__in=ids, status=Reminder.Status.CLOSED).update(
+            status=Reminder.Status.OPEN, closed_at=None, closed_reason="", closed_by=None, emailed_at=None,
+        )
+    return len(new), reopened
+
+
+def reminders_run(
+    *, today: datetime.date | None = None, rules: Iterable[str] | None = None,
+) -> list[RuleOutcome]:
+    """Run the scan of every rule (or of `rules`), then the close pass of each: the periodic job.
+
+    Safe to run twice, and on two workers at once: the scans leave out what was already reminded of
+    and the unique key refuses a second copy; closing is an UPDATE of what is still open."""
+    today = today or clock_today()
+    selected = list(rules) if rules is not None else list(Rule.values)
+    unknown = sorted(set(selected) - set(Rule.values))
+    if unknown:
+        raise RuleViolation(
+            _("Unknown reminder rule %(rules)s: choose from %(choices)s.")
+            % {"rules": ", ".join(unknown), "choices": ", ".join(Rule.values)},
+            code="reminder_rule_unknown",
+        )
+    programme_rules = programme_rules_load()
+    outcomes = []
+    # Messages in the site's language, whether a worker, the command or a request runs the scan.
+    with translation.override(settings.LANGUAGE_CODE):
+        for rule in selected:
+            outcome = RuleOutcome(rule)
+            with transaction.atomic():
+                found = SCANS[rule](today=today, rules=programme_rules)
+                outcome.created, outcome.reopened = reminders_store(found=found)
+            outcomes.append(outcome)
+    now = timezone.now()
+    for outcome in outcomes:
+        outcome.closed = close_resolved(outcome.rule, today=today, rules=programme_rules, now=now)
+    return outcomes
+
+
+def reminders_close_resolved(
+    *, today: datetime.date | None = None, recipient: User | None = None,
+    trajectory_ids: Iterable[int] | None = None, programme_rules: dict[int, ProgrammeRules] | None = None,
+) -> int:
+    """The close pass alone, for one person's reminders (before showing their list) or for some
+    trajectories (after a change to them): a handful of UPDATEs, however many reminders."""
+    today = today or clock_today()
+    programme_rules = programme_rules or programme_rules_load()
+    within = Reminder.objects.all()
+    if recipient is not None:
+        within = within.filter(recipient=recipient)
+    if trajectory_ids is not None:
+        within = within.filter(trajectory_id__in=list(trajectory_ids))
+    now = timezone.now()
+    return sum(close_resolved(rule, today=today, rules=programme_rules, now=now, within=within)
+               for rule in Rule.values)
+
+
+def reminder_dismiss(*, reminder: Reminder, by: User) -> Reminder:
+    """The recipient puts a reminder aside; the scans do not bring it back for the same cause."""
+    with transaction.atomic():
+        reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+        if reminder.recipient_id != by.pk:
+            raise RuleViolation(_("Only the person a reminder is for can dismiss it."),
+                                code="reminder_not_yours")
+        if reminder.status != Reminder.Status.OPEN:
+            raise RuleViolation(
+                _("This reminder is already %(status)s.") % {"status": reminder.get_status_display()},
+                code="reminder_not_open",
+            )
+        reminder.status = Reminder.Status.DISMISSED
+        reminder.closed_at = timezone.now()
+        reminder.closed_by = by
+        reminder.save(update_fields=["status", "closed_at", "closed_by"])
+        return reminder
+
+
+def reminders_mail(*, recipient_id: int) -> int:
+    """E-mail a person every open reminder they have not been e-mailed yet, in one message; how many.
+
+    The rows are locked while the mail goes out and marked in the same transaction, so a second run
+    (a redelivered task, a second worker) finds them marked and sends nothing. A mail server that
+    fails rolls the marks back: the next scan tries again."""
+    with transaction.atomic():
+        recipient = User.objects.filter(pk=recipient_id, is_active=True).exclude(email="").first()
+        if recipient is None:
+            return 0
+        pending = list(
+            Reminder.objects.select_for_update()
+            .filter(recipient_id=recipient_id, status=Reminder.Status.OPEN, emailed_at__isnull=True)
+            .order_by("due_on", "id")
+        )
+        if not pending:
+            return 0
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = ngettext("%(count)d new reminder", "%(count)d new reminders", len(pending)) % {
+                "count": len(pending)}
+            lines = [_("Hello %(name)s,") % {"name": recipient.get_full_name() or recipient.username}, ""]
+            lines += [f"- {reminder.message}" for reminder in pending]
+            lines += ["", _("You find your reminders in the workspace; a reminder closes by itself once "
+                            "its cause is gone, or when you dismiss it.")]
+        EmailMessage(subject=subject, body="\n".join(lines), to=[recipient.email]).send()
+        sent = [reminder.pk for reminder in pending]
+        Reminder.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+        return len(pending)
+
+
+def _may_configure(user: User, programme_id: int) -> bool:
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    if role == Role.COORDINATOR:
+        return programmes_coordinated_by(user).filter(pk=programme_id).exists()
+    return False
+
+
+def reminder_settings_save(*, settings_row: ReminderSettings, by: User) -> ReminderSettings:
+    """Save a programme's reminder settings (a coordinator of that programme, or an admin); the
+    scans run again after the commit, so new thresholds show at once."""
+    if not _may_configure(by, settings_row.programme_id):
+        raise RuleViolation(
+            _("Only a coordinator of the programme sets its reminders."), code="reminder_settings_not_yours"
+        )
+    with transaction.atomic():
+        if settings_row.pk is not None:
+            ReminderSettings.objects.select_for_update().get(pk=settings_row.pk)
+        save_as(settings_row, by)
+        enqueue_on_commit("reminders.scan_all")
+    return settings_row
