@@ -24,8 +24,12 @@ seed: migrate
 	$(PY) manage.py load_seed_programme
 	$(PY) manage.py demo_data --participants $(DEMO_PARTICIPANTS) --seed 1
 
+# The app and, beside it, what reminders need: a Celery worker with beat (its log: var/worker.log).
 run: seed
-	$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/admin/
+	$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
+	@echo "Reminders: a Celery worker with beat runs beside the app; its log is var/worker.log"
+	@$(BIN)/celery -A casemgmt worker --beat --loglevel info > var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The Celery worker with beat inside it (one process; for development and small set-ups): runs the
