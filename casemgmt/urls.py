@@ -13,5 +13,6 @@ urlpatterns = [
     path("account/login/", LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("account/logout/", LogoutView.as_view(next_page="login"), name="logout"),
     path("admin/", admin.site.urls),
+    path("reminders/", include("reminders.urls")),
     path("", include("trajectories.urls")),
 ]

@@ -31,6 +31,7 @@ from casemgmt.audit import save_as
 from casemgmt.models import Programme, User
 from partners.models import Organisation, Specialisation, SpecialisationOffer, StaffMember
 from partners.services import programme_seed_file, programme_seed_load
+from reminders.models import Reminder, Rule
 from tests.conftest import otp_login
 from tests.factories import ParticipantFactory, ProgrammeFactory, UserFactory
 from trajectories.models import (
@@ -902,6 +903,71 @@ def _open_referral(trajectory: Trajectory) -> int:
     return trajectory.referrals.get(status__in=Referral.OPEN).pk
 
 
+# The reminder pages: a reminder is only ever shown to, and dismissed by, its recipient.
+
+
+def _reminders(world: World) -> dict[str, Reminder]:
+    """An open reminder for the coach and one for the partner about the records inside the scope, and
+    one for the other coach about the record outside it; each message carries its place's mark."""
+    made = {}
+    for whose, place, referral in (("coach", INSIDE, False), ("partner", INSIDE, True), (OUTSIDE, OUTSIDE, False)):
+        trajectory = world.record(place, Trajectory)
+        mark = INSIDE_MARK if place == INSIDE else OUTSIDE_MARK
+        about = world.record(place, Referral) if referral else None
+        made[whose] = Reminder.objects.create(
+            rule=Rule.REFERRAL_UNANSWERED if referral else Rule.NO_CONTACT,
+            recipient=_partner_of(about.organisation) if referral else trajectory.coach,
+            programme=trajectory.programme, trajectory=trajectory, referral=about,
+            object_type="trajectories.referral" if referral else "trajectories.trajectory",
+            object_id=str(about.pk if referral else trajectory.pk), counted_from=trajectory.programme.starts_on,
+            due_on=trajectory.programme.starts_on, message=f"Reminder for {whose} about {mark}",
+        )
+    return made
+
+
+@dataclass(frozen=True)
+class ReminderList(Checker):
+    """The reminder list: to every signed-in user their own open reminders, and no one else's."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        with transaction.atomic():
+            reminders = _reminders(world)
+            response = signed_in(world, role).get(reverse(url_name))
+            transaction.set_rollback(True)
+        body = response.content.decode()
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role == "anonymous":
+            assert sent_to_sign_in(response), where
+        else:
+            assert response.status_code == 200, where
+        for whose, reminder in reminders.items():
+            assert (reminder.message in body) == (whose == role), f"{where}: the reminder for {whose} shown?"
+        assert OUTSIDE_MARK not in body, f"{where}: an out-of-scope reminder shows"
+
+
+@dataclass(frozen=True)
+class ReminderDismiss(Checker):
+    """Dismissing a reminder: only by its recipient; to everyone else 404, and it stays open."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for whose in ("coach", "partner", OUTSIDE):
+            with transaction.atomic():
+                reminder = _reminders(world)[whose]
+                response = client.post(reverse(url_name, kwargs={"pk": reminder.pk}))
+                reminder.refresh_from_db()
+                transaction.set_rollback(True)
+            where = f"{role} POST {url_name} of the reminder for {whose}: {describe(response)}"
+            if whose == role:
+                assert response.status_code == 302 and reminder.status == Reminder.Status.DISMISSED, where
+                continue
+            assert reminder.status == Reminder.Status.OPEN, f"{where}: the reminder was dismissed"
+            if role == "anonymous":
+                assert sent_to_sign_in(response), where
+            else:
+                assert response.status_code == 404, where
+
+
 # Every view outside the admin and Django's own apps, with the checker that proves it keeps to the
 # policy. A new workspace view is listed here, e.g.:
 #   "workspace:participant_detail": ScopedObjectPage(Participant),
@@ -932,6 +998,8 @@ POLICY_COVERED: dict[str, Checker] = {
     "trajectories:group_sessions": GroupSessionList(),
     "trajectories:group_session_new": GroupSessionNew(),
     "trajectories:group_session_detail": GroupSessionDetail(),
+    "reminders:list": ReminderList(),
+    "reminders:dismiss": ReminderDismiss(),
 }
 
 # Views outside the admin that show no case record: Django's own apps (auth, i18n), the API

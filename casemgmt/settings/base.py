@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trajectories.context_processors.workspace",
+                "reminders.context_processors.reminders",
             ],
         },
     },

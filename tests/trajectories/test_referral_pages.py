@@ -284,7 +284,8 @@ def test_the_inbox_runs_the_same_number_of_queries_for_5_or_20_referrals(ovv, st
     large = _inbox_queries(client)
 
     assert small == large, f"{small} queries for 5 referrals, {large} for 20"
-    assert large <= 8, f"{large} queries"
+    # The reminders' count in the navigation and the reminders panel add two.
+    assert large <= 10, f"{large} queries"
     assert len(names(client.get(INBOX, {"status": "all"}))) == 20
 
 
@@ -537,7 +538,8 @@ def test_the_referral_page_runs_the_same_number_of_queries_for_2_or_10_steps(ovv
     counts = (_detail_queries(client, small), _detail_queries(client, large))
 
     assert counts[0] == counts[1], f"{counts[0]} queries for 2 steps, {counts[1]} for 10"
-    assert counts[1] <= 10, f"{counts[1]} queries"
+    # The reminders' count in the navigation adds one.
+    assert counts[1] <= 11, f"{counts[1]} queries"
     assert text(client.get(detail_url(large))).count("Gesprek ") == 6
 
 

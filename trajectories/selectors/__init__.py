@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from casemgmt.clock import today
@@ -14,7 +15,7 @@ from casemgmt.identifiers import identifier_hash, national_number_clean
 from casemgmt.models import AccessLog, Programme, Region, User
 from casemgmt.postcodes import with_region_as_of
 from partners.models import ProgrammeRole, StaffMember
-from trajectories.models import Attendance, Participant, PhaseEntry, Screening, Session, Trajectory
+from trajectories.models import Attendance, Participant, PhaseEntry, Referral, Screening, Session, Trajectory
 from trajectories.policies import (
     Role,
     organisation_of,
@@ -334,9 +335,10 @@ def caseload_for(
     """The trajectories `user` may see, as caseload rows: open ones (or `status` "ended" / "all").
 
     Each row carries `phase` (the highest reached) and `phase_entered_on`, `last_contact` (the latest
-    session the person attended, or None), `province_id` / `province_name` (where the postcode lies
-    on `on`, today by default), with the participant, programme and coach joined in. `coach` is a
-    user id or NO_COACH; `search` matches every word of it within the name, accents and case ignored.
+    session the person attended, or None), `open_referrals` (how many are sent, accepted or in
+    progress), `province_id` / `province_name` (where the postcode lies on `on`, today by default),
+    with the participant, programme and coach joined in. `coach` is a user id or NO_COACH; `search`
+    matches every word of it within the name, accents and case ignored.
     Only the fields a caseload shows are read: no contact data, no identifier."""
     on = on or timezone.localdate()
     rows = trajectories_visible_to(user)
@@ -349,6 +351,11 @@ def caseload_for(
     rows = rows.with_phase().annotate(
         phase_entered_on=Subquery(highest.values("entered_on")[:1]),
         last_contact=Subquery(attended.order_by("-session__held_on").values("session__held_on")[:1]),
+        # A subquery rather than Count over the join, so the other annotations need no GROUP BY.
+        open_referrals=Coalesce(Subquery(
+            Referral.objects.filter(trajectory=OuterRef("pk"), status__in=Referral.OPEN).order_by()
+            .values("trajectory").annotate(count=Count("pk")).values("count")
+        ), 0),
     )
     rows = with_region_as_of(rows, "participant__postcode", on)
     if phase is not None:

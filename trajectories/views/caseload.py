@@ -26,6 +26,7 @@ COLUMNS = (
     ("phase", _("Phase"), True),
     ("province", _("Province"), True),
     ("contact", _("Days since last contact"), True),
+    ("referrals", _("Open referrals"), False),
     ("coach", _("Coach"), False),
 )
 
@@ -40,7 +41,8 @@ def _sees_coaches(user, role: Role) -> bool:
 def _columns(sort: str, *, status_only: bool, with_coaches: bool) -> list[dict]:
     """The table's headers; a sortable one carries the sort a click asks for (the reverse when it is
     the current one) and, when it is the current one, its aria-sort value."""
-    hidden = {"contact"} if status_only else set()
+    # A referrer sees the status of the trajectory, not its contacts or its referrals to partners.
+    hidden = {"contact", "referrals"} if status_only else set()
     if not with_coaches:
         hidden.add("coach")
     descending = sort.startswith("-")
