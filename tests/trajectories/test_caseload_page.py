@@ -38,11 +38,6 @@ def _staff(username: str, organisation: Organisation, role: str):
 
 
 @pytest.fixture
-def orgs(ovv) -> dict[str, Organisation]:
-    return {organisation.code: organisation for organisation in Organisation.objects.all()}
-
-
-@pytest.fixture
 def stebo_coach(orgs):
     return _staff("coach.stebo", orgs["stebo"], StaffMember.Role.COACH)
 

@@ -31,26 +31,6 @@ def staff(username: str, organisation: Organisation, role: str):
     return StaffMemberFactory(user=UserFactory(username=username), organisation=organisation, role=role).user
 
 
-@pytest.fixture
-def orgs(ovv) -> dict[str, Organisation]:
-    return {organisation.code: organisation for organisation in Organisation.objects.all()}
-
-
-@pytest.fixture
-def stebo_coach(orgs):
-    return staff("coach.stebo", orgs["stebo"], StaffMember.Role.COACH)
-
-
-@pytest.fixture
-def coordinator(orgs):
-    return staff("coordinator.stebo", orgs["stebo"], StaffMember.Role.COORDINATOR)
-
-
-@pytest.fixture
-def unizo_coach(orgs):
-    return staff("coach.unizo", orgs["unizo"], StaffMember.Role.COACH)
-
-
 def web(user=None, *, second_factor: bool = False) -> Client:
     client = Client(headers={"accept-language": "en"})
     if user is not None:

@@ -49,31 +49,6 @@ def staff(username: str, organisation: Organisation, role: str):
 
 
 @pytest.fixture
-def orgs(ovv) -> dict[str, Organisation]:
-    return {organisation.code: organisation for organisation in Organisation.objects.all()}
-
-
-@pytest.fixture
-def stebo_coach(orgs):
-    return staff("coach.stebo", orgs["stebo"], StaffMember.Role.COACH)
-
-
-@pytest.fixture
-def referrer(orgs):
-    return staff("referrer.idrops", orgs["idrops"], StaffMember.Role.REFERRER)
-
-
-@pytest.fixture
-def coordinator(orgs):
-    return staff("coordinator.stebo", orgs["stebo"], StaffMember.Role.COORDINATOR)
-
-
-@pytest.fixture
-def unizo_coach(orgs):
-    return staff("coach.unizo", orgs["unizo"], StaffMember.Role.COACH)
-
-
-@pytest.fixture
 def person(ovv, orgs, stebo_coach, referrer) -> Participant:
     participant = participant_register(
         by=referrer, first_name="Amal", last_name="Haddad", birth_year=1985, birth_month=7,

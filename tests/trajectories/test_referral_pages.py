@@ -52,31 +52,6 @@ def staff(username: str, organisation: Organisation, role: str):
     return StaffMemberFactory(user=UserFactory(username=username), organisation=organisation, role=role).user
 
 
-@pytest.fixture
-def orgs(ovv) -> dict[str, Organisation]:
-    return {organisation.code: organisation for organisation in Organisation.objects.all()}
-
-
-@pytest.fixture
-def stebo_coach(orgs):
-    return staff("coach.stebo", orgs["stebo"], StaffMember.Role.COACH)
-
-
-@pytest.fixture
-def coordinator(orgs):
-    return staff("coordinator.stebo", orgs["stebo"], StaffMember.Role.COORDINATOR)
-
-
-@pytest.fixture
-def microstart(orgs):
-    return staff("partner.microstart", orgs["microstart"], StaffMember.Role.PARTNER_SPECIALIST)
-
-
-@pytest.fixture
-def zenitor(orgs):
-    return staff("partner.zenitor", orgs["zenitor"], StaffMember.Role.PARTNER_SPECIALIST)
-
-
 def guided(programme, coach, *, first_name: str = "Amal", last_name: str = "Haddad", **fields) -> Trajectory:
     """A person registered, enrolled and screened into phase 4 (guidance) through the services."""
     participant = participant_register(by=coach, first_name=first_name, last_name=last_name, **fields)
