@@ -39,6 +39,11 @@ class Phase(models.IntegerChoices):
 class Programme(models.Model):
     """A funded project, e.g. the ESF project OVV; every count, target, FTE and payment belongs to one."""
 
+    class OutputFormula(models.TextChoices):
+        # docs/reports.md states each formula; the default is the one the funder's answer suggests.
+        LINEAR = "linear", _("linear up to the target: output part × min(1, outflow rate ÷ target)")
+        THRESHOLD = "threshold", _("all or nothing: the whole output part once the target is reached")
+
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
     total_eligible_cost = models.DecimalField(
@@ -59,6 +64,10 @@ class Programme(models.Model):
         _("outflow target (% of guidance participants)"), max_digits=5, decimal_places=2,
         default=Decimal("20.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    output_formula = models.CharField(
+        _("output financing formula"), max_length=20, choices=OutputFormula.choices,
+        default=OutputFormula.LINEAR,
     )
     outflow_window_months = models.PositiveSmallIntegerField(
         _("outflow measurement window (months after guidance)"), default=6,

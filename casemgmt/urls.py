@@ -14,5 +14,7 @@ urlpatterns = [
     path("account/logout/", LogoutView.as_view(next_page="login"), name="logout"),
     path("admin/", admin.site.urls),
     path("reminders/", include("reminders.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/v1/", include("reports.api_urls")),
     path("", include("trajectories.urls")),
 ]

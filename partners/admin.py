@@ -9,6 +9,7 @@ from partners.models import (
     ProgrammeRole,
     Specialisation,
     SpecialisationOffer,
+    StaffAllocation,
     StaffMember,
 )
 
@@ -74,3 +75,13 @@ class SpecialisationOfferAdmin(SimpleHistoryAdmin):
     list_select_related = ("programme", "specialisation", "organisation")
     search_fields = ("specialisation__name", "organisation__name")
     autocomplete_fields = ("organisation",)
+
+
+@admin.register(StaffAllocation)
+class StaffAllocationAdmin(SimpleHistoryAdmin):
+    list_display = ("staff", "programme", "share", "starts_on", "ends_on")
+    list_filter = ("programme", "staff__organisation")
+    list_select_related = ("staff__user", "staff__organisation", "programme")
+    search_fields = ("staff__user__username", "staff__user__first_name", "staff__user__last_name")
+    autocomplete_fields = ("staff",)
+    date_hierarchy = "starts_on"

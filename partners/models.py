@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +143,43 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.organisation}, {self.get_role_display()})"
+
+
+class StaffAllocation(models.Model):
+    """The share of one FTE a staff member's time is claimed by a programme, over a span of dates.
+
+    A person's shares over all programmes may not add up to more than 100% on any day; the
+    double-funding report lists every day they do, so the claim can be corrected."""
+
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("staff member")
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="staff_allocations", verbose_name=_("programme")
+    )
+    share = models.DecimalField(
+        _("share of an FTE (%)"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty: still running."))
+    history = AuditTrail()
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff time claimed")
+        verbose_name_plural = _("staff time claimed")
+        ordering = ["staff", "starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(share__gt=0, share__lte=100), name="staff_share_0_to_100"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="staff_allocation_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff.user} – {self.programme.code}: {self.share}%"
 
 
 class Specialisation(models.Model):

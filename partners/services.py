@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from casemgmt.audit import save_as
+from casemgmt.errors import RuleViolation
 from casemgmt.models import Payment, Programme, ReachShare, Region, ReportingPeriod, Target, User
 from partners.models import (
     FteAllocation,
@@ -16,6 +18,8 @@ from partners.models import (
     ProgrammeRole,
     Specialisation,
     SpecialisationOffer,
+    StaffAllocation,
+    StaffMember,
 )
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
@@ -109,3 +113,36 @@ def programme_seed_load(*, data: dict[str, Any], by: User | None = None) -> Prog
 
 def programme_seed_file(name: str) -> dict[str, Any]:
     return json.loads((SEED_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def staff_allocation_record(
+    *,
+    staff: StaffMember,
+    programme: Programme,
+    share: Decimal,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None = None,
+    by: User | None,
+) -> StaffAllocation:
+    """Claim `share` % of a staff member's FTE for a programme over a span of dates.
+
+    A claim that takes the person over 100% on some day is recorded all the same (the time may have
+    been declared that way) and shows in the double-funding report until it is corrected."""
+    if not Decimal("0") < share <= Decimal("100"):
+        raise RuleViolation(
+            _("A share of an FTE lies above 0%% and at most 100%%; %(share)s%% is not possible.")
+            % {"share": share},
+            code="staff_share_range",
+        )
+    if ends_on is not None and ends_on < starts_on:
+        raise RuleViolation(
+            _("The claim ends on %(end)s, before it starts on %(start)s.")
+            % {"end": ends_on, "start": starts_on},
+            code="staff_allocation_dates",
+        )
+    with transaction.atomic():
+        return save_as(
+            StaffAllocation(staff=staff, programme=programme, share=share, starts_on=starts_on,
+                            ends_on=ends_on),
+            by,
+        )

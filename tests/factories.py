@@ -150,6 +150,16 @@ class FteAllocationFactory(factory.django.DjangoModelFactory):
     fte = Decimal("1.00")
 
 
+class StaffAllocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.StaffAllocation"
+
+    staff = factory.SubFactory(StaffMemberFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
+    share = Decimal("50.00")
+    starts_on = datetime.date(2017, 1, 1)
+
+
 class SpecialisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "partners.Specialisation"

@@ -45,6 +45,7 @@ from partners.models import (
     ProgrammeRole,
     Specialisation,
     SpecialisationOffer,
+    StaffAllocation,
     StaffMember,
 )
 from reminders.models import Reminder, ReminderSettings
@@ -69,6 +70,7 @@ from tests.factories import (
     SessionFactory,
     SpecialisationFactory,
     SpecialisationOfferFactory,
+    StaffAllocationFactory,
     StaffMemberFactory,
     TargetFactory,
     TrajectoryFactory,
@@ -180,6 +182,7 @@ ROW_BUILDERS: dict[type[Model], Callable[[int], None]] = {
     ProgrammeRole: ProgrammeRoleFactory.create_batch,
     FteAllocation: FteAllocationFactory.create_batch,
     StaffMember: StaffMemberFactory.create_batch,
+    StaffAllocation: StaffAllocationFactory.create_batch,
     Specialisation: SpecialisationFactory.create_batch,
     SpecialisationOffer: SpecialisationOfferFactory.create_batch,
     # trajectories

@@ -968,6 +968,92 @@ class ReminderDismiss(Checker):
                 assert response.status_code == 404, where
 
 
+# The reports: a programme's report pages to its coordinators, auditors and admins; its funnel through
+# the API also (suppressed) to the staff of the organisations that take part in it.
+REPORT_READERS: dict[str, set[str]] = {"coordinator": {INSIDE}, "auditor": {INSIDE, OUTSIDE},
+                                       "admin": {INSIDE, OUTSIDE}}
+API_READERS: dict[str, set[str]] = {**REPORT_READERS, "coach": {INSIDE}, "referrer": {INSIDE}, "partner": {INSIDE}}
+
+
+def _programme_of(world: World, place: str) -> Programme:
+    return world.record(place, Trajectory).programme
+
+
+@dataclass(frozen=True)
+class ReportIndex(Checker):
+    """The list of reports: to the roles that read reports, the programmes they may see and no other;
+    404 to every other signed-in role. It names nobody."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        response = signed_in(world, role).get(reverse(url_name))
+        body = response.content.decode()
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role in REPORT_READERS:
+            assert response.status_code == 200, where
+            for place in (INSIDE, OUTSIDE):
+                link = reverse("reports:funnel", kwargs={"code": _programme_of(world, place).code})
+                assert (link in body) == (place in REPORT_READERS[role]), f"{where}: {place} programme listed?"
+        else:
+            _refused_page(response, role, where)
+        assert INSIDE_MARK not in body and OUTSIDE_MARK not in body, f"{where}: a person is named"
+
+
+@dataclass(frozen=True)
+class ReportPage(Checker):
+    """A programme's report page (and, with `downloads`, its CSV): shown for a programme whose reports
+    the role reads, 404 (as if it did not exist) for any other. A page that names people (`names`)
+    names those of its own programme, never anyone of another."""
+
+    query: tuple[tuple[str, str], ...] = ()
+    downloads: bool = True
+    names: bool = False
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            address = reverse(url_name, kwargs={"code": _programme_of(world, place).code})
+            questions = [dict(self.query)]
+            if self.downloads:
+                questions.append({**dict(self.query), "format": "csv"})
+            for query in questions:
+                response = client.get(address, query)
+                body = response.content.decode("utf-8-sig")
+                where = f"{role} GET {url_name} {query} of the {place} programme: {describe(response)}"
+                sees = place in REPORT_READERS.get(role, set())
+                if sees:
+                    assert response.status_code == 200, where
+                elif role == "anonymous":
+                    assert sent_to_sign_in(response), where
+                else:
+                    assert response.status_code == 404, where
+                own, other = (INSIDE_MARK, OUTSIDE_MARK) if place == INSIDE else (OUTSIDE_MARK, INSIDE_MARK)
+                assert other not in body, f"{where}: a person of another programme is named"
+                if self.names and sees and "format" not in query:
+                    assert own in body, f"{where}: the programme's incomplete record is not listed"
+                if not sees or "format" in query:
+                    assert own not in body, f"{where}: a person is named"
+
+
+@dataclass(frozen=True)
+class ReportApi(Checker):
+    """The funnel through the API: to the roles that read the programme's figures, 404 for any other
+    programme; a caller who is not signed in is refused."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            code = _programme_of(world, place).code
+            response = client.get(reverse(url_name, kwargs={"code": code}), {"as_of": "2017-01-31"})
+            where = f"{role} GET {url_name} of the {place} programme: {describe(response)}"
+            if place in API_READERS.get(role, set()):
+                assert response.status_code == 200 and response.json()["programme"] == code, where
+            elif role == "anonymous":
+                assert response.status_code in (401, 403), where
+            else:
+                assert response.status_code == 404, where
+            assert INSIDE_MARK not in response.content.decode(), where
+
+
 # Every view outside the admin and Django's own apps, with the checker that proves it keeps to the
 # policy. A new workspace view is listed here, e.g.:
 #   "workspace:participant_detail": ScopedObjectPage(Participant),
@@ -1000,6 +1086,14 @@ POLICY_COVERED: dict[str, Checker] = {
     "trajectories:group_session_detail": GroupSessionDetail(),
     "reminders:list": ReminderList(),
     "reminders:dismiss": ReminderDismiss(),
+    "reports:index": ReportIndex(),
+    "reports:funnel": ReportPage((("as_of", "2017-01-31"),)),
+    "reports:financing": ReportPage((("as_of", "2017-01-31"),)),
+    "reports:money": ReportPage((("as_of", "2017-01-31"),)),
+    "reports:double_funding": ReportPage(downloads=False),
+    # Everyone in the world entered on their programme's first day, and none has a complete ESF record.
+    "reports:esf": ReportPage((("from", "2016-11-01"), ("to", "2030-12-31")), names=True),
+    "api_programme_funnel": ReportApi(),
 }
 
 # Views outside the admin that show no case record: Django's own apps (auth, i18n), the API

@@ -17,7 +17,7 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parent.parent
 NL_PO = ROOT / "locale" / "nl" / "LC_MESSAGES" / "django.po"
 NL_MO = NL_PO.with_suffix(".mo")
-APPS = ("casemgmt", "partners", "trajectories")
+APPS = ("casemgmt", "partners", "trajectories", "reminders", "reports")
 HOW_TO_FIX = (
     "Run `make messages`, translate the new entries in locale/nl/LC_MESSAGES/django.po "
     "(no fuzzy flags), run `make messages` again and commit the .po and .mo files."

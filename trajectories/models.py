@@ -222,6 +222,8 @@ class Trajectory(models.Model):
 
     class Outcome(models.TextChoices):
         SELF_EMPLOYED = "self_employed", _("self-employed")
+        # Work under SMart's cooperative (interim contracts): not yet a start of one's own.
+        PROTECTED = "protected", _("protected entrepreneurship (e.g. SMart interim contracts)")
         EMPLOYED = "employed", _("employed")
         EDUCATION = "education", _("in education or training")
         JOB_SEEKING = "job_seeking", _("job-seeking")

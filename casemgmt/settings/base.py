@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "partners",
     "trajectories",
     "reminders",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "trajectories.context_processors.workspace",
                 "reminders.context_processors.reminders",
+                "reports.context_processors.reports",
             ],
         },
     },
@@ -114,6 +116,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # The admin's sign-in page is the sign-in page until the workspaces get their own.
 # A partner sees a referred person while the referral is open and this many days after it closed.
 REFERRAL_PARTNER_ACCESS_DAYS = env.integer("REFERRAL_PARTNER_ACCESS_DAYS", 30)
+# Counts from 1 up to this minus one are hidden in reports that leave the organisation.
+REPORT_SUPPRESSION_THRESHOLD = env.integer("REPORT_SUPPRESSION_THRESHOLD", 5)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "trajectories:caseload"
@@ -197,6 +201,10 @@ DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "casemgmt@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The session of the signed-in user (who passed the second factor where their role needs it);
+    # no Basic authentication, which would go around the lockout and the second factor.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 SPECTACULAR_SETTINGS = {"TITLE": "casemgmt API", "VERSION": "1.0.0"}
 

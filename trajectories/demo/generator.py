@@ -2,12 +2,14 @@
 intake, group sessions with attendance (phase 2), then screening, guidance, contacts and outcomes."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
 from casemgmt.errors import RuleViolation
 from casemgmt.models import Phase, Programme, User
+from partners import services as partner_services
 from partners.models import Organisation
 from partners.services import programme_seed_file, programme_seed_load
 from trajectories import services
@@ -75,12 +77,28 @@ def demo_data_create(*, participants: int = 300, seed: int = 1) -> None:
         programmes = _programmes_ensure()
         organisations = {org.code: org for org in Organisation.objects.all()}
         ctx = _Context(programmes, demo_users_create(organisations=organisations), organisations)
+        _staff_time_claim(ctx)
         order = sorted(range(len(plans)), key=lambda i: (plans[i].sensitised_on, i))
         trajectories = {i: _register(ctx, plans[i]) for i in order}
         for key in sorted(planner.sessions):
             _group_session(ctx, key, planner.sessions[key], trajectories)
         for i in order:
             _follow(ctx, plans[i], trajectories[i])
+
+
+def _staff_time_claim(ctx: _Context) -> None:
+    """The coaches' time claimed by OVV; one coach also works for LBA from its start and is then
+    claimed for 120% of an FTE, which the double-funding report shows until it is corrected."""
+    ovv, lba = ctx.programmes["OVV"], ctx.programmes["LBA"]
+    for username in ("coach.stebo", "coach.unizo", "coach.starterslabos"):
+        partner_services.staff_allocation_record(
+            staff=ctx.users[username].staff, programme=ovv, share=Decimal("80"), starts_on=ovv.starts_on,
+            ends_on=ovv.ends_on, by=None,
+        )
+    partner_services.staff_allocation_record(
+        staff=ctx.users["coach.stebo"].staff, programme=lba, share=Decimal("40"), starts_on=lba.starts_on,
+        ends_on=lba.ends_on, by=None,
+    )
 
 
 def _register(ctx: _Context, plan: Plan) -> dict[str, Trajectory]:

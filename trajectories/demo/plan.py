@@ -238,7 +238,7 @@ class Planner:
             plan.outcome = {"outcome": result, "recorded_on": plan.ended_on}
         elif plan.depth == 4:
             result = pick(rng, {outcome.SELF_EMPLOYED: 25, outcome.EMPLOYED: 20, outcome.DROPPED_OUT: 10,
-                                outcome.JOB_SEEKING: 5, "": 40})
+                                outcome.JOB_SEEKING: 5, outcome.PROTECTED: 5, "": 35})
             if result == outcome.SELF_EMPLOYED:
                 # The start may follow the programme's end: the outflow window runs on after it.
                 since = plan.guided_on + datetime.timedelta(days=rng.randint(30, 200))

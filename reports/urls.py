@@ -1,0 +1,7 @@
+"""The coordinators' report pages."""
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = views.urlpatterns
