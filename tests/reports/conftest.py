@@ -19,14 +19,15 @@ from tests.reports.population import D, Population, build_population
 
 
 def pytest_collection_modifyitems(items):
-    """Within each report test module, the tests without module data first. Only the slots those
-    modules' tests already hold are reused, so the order pytest-django gives the rest (transactional
-    tests, which empty the database, last) stays as it is."""
+    """Within each report test module, the database tests without module data first. Only the slots
+    those tests already hold are reused, so the order pytest-django gives everything else (transactional
+    tests, which empty the database, then tests without a database) stays as it is."""
     here = __name__.rsplit(".", 1)[0] + "."
     slots: dict[str, list[int]] = {}
     for index, item in enumerate(items):
         module = getattr(getattr(item, "module", None), "__name__", "")
-        if module.startswith(here):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if module.startswith(here) and "db" in fixtures and "transactional_db" not in fixtures:
             slots.setdefault(module, []).append(index)
     for indices in slots.values():
         ordered = sorted((items[index] for index in indices),
