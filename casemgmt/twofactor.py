@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -66,6 +66,14 @@ class RequireTwoFactorMiddleware:
             and not user.is_verified()
             and two_factor_required(user)
         ):
+            if request.path.startswith("/api/"):
+                # A program cannot follow a redirect to a form: say what is missing, in the API's shape.
+                return JsonResponse({"error": {
+                    "code": "second_factor_required",
+                    "message": _("This account needs a second factor: pass it on the two-factor page, "
+                                 "or use a token obtained with otp_token."),
+                    "fields": {},
+                }}, status=403)
             return redirect_to_login(request.get_full_path(), reverse("two_factor"))
         return self.get_response(request)
 

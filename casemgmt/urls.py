@@ -15,6 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reminders/", include("reminders.urls")),
     path("reports/", include("reports.urls")),
-    path("api/v1/", include("reports.api_urls")),
+    path("api/", include("casemgmt.api.urls")),
     path("", include("trajectories.urls")),
 ]

@@ -19,6 +19,13 @@ def reminders_open_for(user: User) -> QuerySet[Reminder]:
     )
 
 
+def reminders_of(user: User) -> QuerySet[Reminder]:
+    """Every reminder addressed to `user`, open or not (the API lists them by status); no one else's."""
+    if not getattr(user, "is_authenticated", False):
+        return Reminder.objects.none()
+    return Reminder.objects.filter(recipient=user)
+
+
 def reminder_count_for(user: User) -> int:
     """How many open reminders `user` has (the number in the navigation): one COUNT query."""
     if not getattr(user, "is_authenticated", False):

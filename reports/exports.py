@@ -17,7 +17,7 @@ from reports.esf import EsfReport
 from reports.financing import OutputFinancingReport
 from reports.funnel import PHASES, FunnelReport
 from reports.money import PaymentsReport, TskSplit
-from reports.suppression import is_small
+from reports.suppression import FINANCING_COUNTS, financing_hidden
 
 
 @dataclass
@@ -61,8 +61,13 @@ def funnel_tables(report: FunnelReport) -> list[Table]:
 
 
 def financing_tables(report: OutputFinancingReport, *, suppress_below: int | None) -> list[Table]:
-    def count(value: int):
-        return _hidden(suppress_below) if suppress_below and is_small(value, suppress_below) else value
+    lines = [*report.periods, report.programme_total]
+    hidden: list[set[str]] = [set() for _ in lines]
+    if suppress_below:
+        hidden = financing_hidden([{name: getattr(line, name) for name in FINANCING_COUNTS}
+                                   for line in report.periods],
+                                  {name: getattr(report.programme_total, name) for name in FINANCING_COUNTS},
+                                  suppress_below)
 
     table = Table(
         title=_("Output financing %(programme)s on %(date)s") % {
@@ -73,16 +78,17 @@ def financing_tables(report: OutputFinancingReport, *, suppress_below: int | Non
                 _("output part (EUR)"), _("amount (EUR)")],
         notes=[_("Formula: %(formula)s.") % {"formula": report.programme.get_output_formula_display()}],
     )
-    for line in [*report.periods, report.programme_total]:
-        hide_rate = suppress_below and (is_small(line.finished, suppress_below)
-                                        or is_small(line.started, suppress_below))
+    for line, names in zip(lines, hidden, strict=True):
+        def cell(name: str, value, names=names):
+            return _hidden(suppress_below) if name in names else value
+
         table.rows.append([
             _("whole programme") if line.label == "programme" else line.label,
-            line.starts_on.isoformat(), line.ends_on.isoformat(), line.budget, count(line.finished),
-            count(line.started), count(line.protected), count(line.window_open),
-            _hidden(suppress_below) if hide_rate else line.rate, report.target_rate,
-            line.factor.quantize(Decimal("0.0001")),
-            line.input_part, line.output_part, line.amount,
+            line.starts_on.isoformat(), line.ends_on.isoformat(), line.budget,
+            *(cell(name, getattr(line, name)) for name in FINANCING_COUNTS),
+            cell("rate", line.rate), report.target_rate,
+            cell("factor", line.factor.quantize(Decimal("0.0001"))),
+            line.input_part, cell("output_part", line.output_part), cell("amount", line.amount),
         ])
     return [table]
 

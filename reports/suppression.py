@@ -30,3 +30,25 @@ def suppress_group(counts: list[int], total: int | None, threshold: int) -> tupl
         else:
             total_hidden = True
     return hidden, total_hidden
+
+
+# The output-financing lines: the counts, and what follows from the outflow rate (the rate, the factor and
+# the money computed from it). Finished × rate gives the started away, so the rate goes where either hides.
+FINANCING_COUNTS = ("finished", "started", "protected", "window_open")
+FINANCING_FROM_RATE = ("rate", "factor", "output_part", "amount")
+
+
+def financing_hidden(periods: list[dict[str, int]], total: dict[str, int], threshold: int) -> list[set[str]]:
+    """The names to hide on each line of a financing report: the periods' lines, then the programme's
+    total line. Each count is a group over the periods with the programme's total as its sum."""
+    hidden: list[set[str]] = [set() for _ in range(len(periods) + 1)]
+    for name in FINANCING_COUNTS:
+        cells, total_hidden = suppress_group([line[name] for line in periods], total[name], threshold)
+        for index in cells:
+            hidden[index].add(name)
+        if total_hidden:
+            hidden[-1].add(name)
+    for names in hidden:
+        if names & {"finished", "started"}:
+            names.update(FINANCING_FROM_RATE)
+    return hidden

@@ -1,9 +1,10 @@
 """Shared fixtures, and the rule that tests needing a real service run in CI and never skip there."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -59,3 +60,16 @@ def admin_client(db, admin_user) -> Client:
     client = Client()
     otp_login(client, admin_user)
     return client
+
+
+@contextmanager
+def rolled_back(django_db_blocker):
+    """Database access for a module-scoped fixture, inside a transaction undone when it ends."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -26,6 +26,7 @@ from django_celery_beat.models import (
 )
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
 from casemgmt.models import AccessLog as CaseAccessLog
@@ -200,6 +201,7 @@ ROW_BUILDERS: dict[type[Model], Callable[[int], None]] = {
     ReminderSettings: ReminderSettingsFactory.create_batch,
     Reminder: ReminderFactory.create_batch,
     # Django and third-party apps
+    AuthToken: _each(lambda serial: AuthToken.objects.create(user=UserFactory())),
     Group: _each(lambda serial: Group.objects.create(name=f"group {serial}")),
     PeriodicTask: _periodic_tasks,
     IntervalSchedule: _each(

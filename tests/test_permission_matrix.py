@@ -3,14 +3,15 @@
 The pages come from the URL resolver, not from a list kept by hand: every named admin URL of a
 case model of the app `trajectories` is requested as every role, for a record inside the role's
 scope (OVV, coordinated by Stebo) and one outside it (LBA). A page outside the scope never shows
-the record; a page inside it shows it to the roles with admin access. Any other view of the project
-must be listed in POLICY_COVERED with a checker, or the meta-test fails and says so.
+the record; a page inside it shows it to the roles with admin access. Any other view of the project,
+every route of the API among them (with each of its methods), must be listed in POLICY_COVERED with a
+checker, or the meta-tests fail and say so.
 """
 
 import datetime
 import html
+import json
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,18 +22,23 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import models, transaction
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django_otp.oath import TOTP
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
 
 from casemgmt.audit import save_as
 from casemgmt.models import Programme, User
 from partners.models import Organisation, Specialisation, SpecialisationOffer, StaffMember
 from partners.services import programme_seed_file, programme_seed_load
 from reminders.models import Reminder, Rule
-from tests.conftest import otp_login
+from tests.conftest import otp_login, rolled_back
 from tests.factories import ParticipantFactory, ProgrammeFactory, UserFactory
 from trajectories.models import (
     Attendance,
@@ -46,7 +52,14 @@ from trajectories.models import (
     Session,
     Trajectory,
 )
-from trajectories.policies import get_visible_or_404, participants_visible_to, restrict
+from trajectories.policies import (
+    get_visible_or_404,
+    participants_visible_to,
+    referrals_visible_to,
+    restrict,
+    sessions_visible_to,
+    trajectories_visible_to,
+)
 from trajectories.services import (
     consent_record,
     referral_accept,
@@ -155,7 +168,7 @@ def _early_trajectory(*, programme: Programme, coach: User, mark: str) -> Trajec
                            entered_on=programme.starts_on, phase=3)
 
 
-def _build() -> World:
+def build_world() -> World:
     ovv = programme_seed_load(data=programme_seed_file("ovv"))  # coordinated by Stebo
     lba = ProgrammeFactory(code="LBA", name="Lokaal Bestuur Aan de slag")  # coordinated by nobody here
     orgs = {org.code: org for org in Organisation.objects.all()}
@@ -191,18 +204,8 @@ def _build() -> World:
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     """Built once for the module inside a transaction rolled back at its end; each test runs in a
     savepoint of its own (the django_db mark), so the access-log rows a test writes are gone after it."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            world = _build()
-        except BaseException:
-            outer.__exit__(*sys.exc_info())
-            raise
-    yield world
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield build_world()
 
 
 def signed_in(world: World, role: str) -> Client:
@@ -688,7 +691,7 @@ class TrajectoryAction(Checker):
 RUNS_SESSIONS = frozenset({"coach", "coordinator"})
 
 
-def _group_sessions(world: World) -> dict[str, Session]:
+def plan_group_sessions(world: World) -> dict[str, Session]:
     """An info session in each place, planned by the coach of that place's person."""
     sessions = {}
     for place, mark in ((INSIDE, INSIDE_MARK), (OUTSIDE, OUTSIDE_MARK)):
@@ -712,7 +715,7 @@ class GroupSessionList(Checker):
 
     def __call__(self, world: World, role: str, url_name: str) -> None:
         with transaction.atomic():
-            _group_sessions(world)
+            plan_group_sessions(world)
             response = signed_in(world, role).get(reverse(url_name))
             transaction.set_rollback(True)
         body = response.content.decode()
@@ -765,7 +768,7 @@ class GroupSessionDetail(Checker):
         trajectories = {place: world.record(place, Trajectory) for place in (INSIDE, OUTSIDE)}
         for place in (INSIDE, OUTSIDE):
             with transaction.atomic():
-                session = _group_sessions(world)[place]
+                session = plan_group_sessions(world)[place]
                 url = reverse(url_name, kwargs={"pk": session.pk})
                 response = client.get(url)
                 body = response.content.decode()
@@ -906,7 +909,7 @@ def _open_referral(trajectory: Trajectory) -> int:
 # The reminder pages: a reminder is only ever shown to, and dismissed by, its recipient.
 
 
-def _reminders(world: World) -> dict[str, Reminder]:
+def make_reminders(world: World) -> dict[str, Reminder]:
     """An open reminder for the coach and one for the partner about the records inside the scope, and
     one for the other coach about the record outside it; each message carries its place's mark."""
     made = {}
@@ -931,7 +934,7 @@ class ReminderList(Checker):
 
     def __call__(self, world: World, role: str, url_name: str) -> None:
         with transaction.atomic():
-            reminders = _reminders(world)
+            reminders = make_reminders(world)
             response = signed_in(world, role).get(reverse(url_name))
             transaction.set_rollback(True)
         body = response.content.decode()
@@ -953,7 +956,7 @@ class ReminderDismiss(Checker):
         client = signed_in(world, role)
         for whose in ("coach", "partner", OUTSIDE):
             with transaction.atomic():
-                reminder = _reminders(world)[whose]
+                reminder = make_reminders(world)[whose]
                 response = client.post(reverse(url_name, kwargs={"pk": reminder.pk}))
                 reminder.refresh_from_db()
                 transaction.set_rollback(True)
@@ -1034,24 +1037,511 @@ class ReportPage(Checker):
                     assert own not in body, f"{where}: a person is named"
 
 
+# The API: the same policy through /api/v1/, answered in JSON. A list holds only records of the policy's
+# queryset for the user; a record outside the scope answers 404, as if it did not exist (403 where the role
+# sees the record but the step is another role's); a caller who is not signed in gets 401 or 403; every
+# refusal has the API's error shape and changes nothing. The requests are signed in as for the pages (a
+# session, with the second factor where the role needs it); tests/test_api_schema.py signs its own with
+# tokens. Each checker says which methods of its route it covers, so a method added to a route fails the
+# matrix until a checker covers it too.
+
+# What each role sees of the world through the API: as on the pages, and a referrer reads the status of
+# the people their organisation referred in (name, programme, phases) as a participant too.
+API_SEES: dict[str, dict[type[models.Model], set[str]]] = {
+    **POLICY_SEES, "referrer": {**POLICY_SEES["referrer"], Participant: {INSIDE}},
+}
+# The programmes each role works in: those its organisation has a role in (Stebo coordinates and coaches
+# OVV, iDrops refers in to it, microStart is its partner); every programme for auditors and admins.
+API_PROGRAMMES: dict[str, set[str]] = {role: {INSIDE} for role in ("coach", "referrer", "partner", "coordinator")}
+API_PROGRAMMES |= {"auditor": {INSIDE, OUTSIDE}, "admin": {INSIDE, OUTSIDE}}
+# The roles that register people (in the programmes their organisation works in).
+REGISTERS = frozenset({"coach", "referrer", "coordinator"})
+PASSWORD = "correct-horse-battery-staple"  # tests.factories.UserFactory's
+
+
+def _seen_participants(user: User):
+    """The people a user may read through the API: their files, and the people whose trajectory they see
+    (a referrer reads the status of those their organisation referred in)."""
+    return Participant.objects.filter(Q(pk__in=participants_visible_to(user).values("pk"))
+                                      | Q(pk__in=trajectories_visible_to(user).values("participant_id")))
+
+
+# The policy's queryset of each kind of record listed by the API, for a user.
+API_POLICY: dict[type[models.Model], Callable[[User], models.QuerySet]] = {
+    Participant: _seen_participants, Trajectory: trajectories_visible_to, Referral: referrals_visible_to,
+    Session: sessions_visible_to,
+}
+
+
+def api_get(client: Client, url: str, query: dict | None = None) -> HttpResponse:
+    return client.get(url, query or {}, headers={"accept": "application/json"})
+
+
+def api_send(client: Client, method: str, url: str, data: dict | None = None) -> HttpResponse:
+    return client.generic(method, url, json.dumps(data or {}, default=str), content_type="application/json",
+                          headers={"accept": "application/json"})
+
+
+def api_refused(response, role: str, where: str, status: int = 404) -> None:
+    """Refused in the API's error shape: 401 or 403 to a caller who is not signed in, else `status`."""
+    assert response.status_code in ((401, 403) if role == "anonymous" else (status,)), where
+    error = response.json().get("error") if response["Content-Type"].startswith("application/json") else None
+    assert isinstance(error, dict) and error.get("code") and error.get("message"), (
+        f"{where}: not the API's error shape: {response.content[:300]!r}")
+
+
+def _api_state() -> tuple[int, ...]:
+    """The number of change-history rows of everything an API write can change, and of closed reminders."""
+    return (*(model.history.count() for model in (Participant, *AUDITED_CASE_MODELS)),
+            Reminder.objects.exclude(status=Reminder.Status.OPEN).count())
+
+
+def _send_and_roll_back(client: Client, method: str, url: str, data: dict,
+                        first: Callable[[], None] | None = None) -> tuple[HttpResponse, bool]:
+    """Send, tell whether anything changed, and undo it (and `first`, the steps taken before)."""
+    with transaction.atomic():
+        if first is not None:
+            first()
+        before = _api_state()
+        response = api_send(client, method, url, data)
+        changed = _api_state() != before
+        transaction.set_rollback(True)
+    return response, changed
+
+
+class ApiChecker(Checker):
+    methods: frozenset[str] = frozenset({"get"})
+
+
 @dataclass(frozen=True)
-class ReportApi(Checker):
-    """The funnel through the API: to the roles that read the programme's figures, 404 for any other
-    programme; a caller who is not signed in is refused."""
+class All(ApiChecker):
+    """Every check of a route that answers several methods (a list and the creation of a record)."""
+
+    checks: tuple[ApiChecker, ...]
+
+    @property
+    def methods(self) -> frozenset[str]:
+        return frozenset().union(*(check.methods for check in self.checks))
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        for check in self.checks:
+            check(world, role, url_name)
+
+
+@dataclass(frozen=True)
+class ApiList(ApiChecker):
+    """A list: only records of the policy's queryset for the user, among them the world's records the role
+    sees and none it does not; refused to a caller who is not signed in."""
+
+    model: type[models.Model]
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        response = api_get(signed_in(world, role), reverse(url_name), {"page_size": 200})
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role == "anonymous":
+            api_refused(response, role, where)
+            assert INSIDE_MARK not in response.content.decode(), where
+            return
+        assert response.status_code == 200, where
+        page = response.json()
+        listed = {row["id"] for row in page["results"]}
+        assert page["count"] == len(listed), f"{where}: the list is not on one page, or repeats a record"
+        allowed = set(API_POLICY[self.model](world.users[role]).values_list("pk", flat=True))
+        assert listed <= allowed, f"{where}: lists {self.model.__name__} {sorted(listed - allowed)} outside the policy"
+        sees = API_SEES[role].get(self.model, set())
+        for place in (INSIDE, OUTSIDE):
+            assert (world.record(place, self.model).pk in listed) == (place in sees), f"{where}: {place} record listed?"
+        assert (OUTSIDE_MARK in response.content.decode()) == (OUTSIDE in sees), f"{where}: an out-of-scope mark?"
+
+
+@dataclass(frozen=True)
+class ApiDetail(ApiChecker):
+    """One record: shown to the roles that see it, 404 (as if it did not exist) to the others."""
+
+    model: type[models.Model]
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        sees = API_SEES[role].get(self.model, set())
+        for place in (INSIDE, OUTSIDE):
+            record = world.record(place, self.model)
+            response = api_get(client, reverse(url_name, kwargs={"pk": record.pk}))
+            where = f"{role} GET {url_name} of the {place} record: {describe(response)}"
+            if place in sees:
+                assert response.status_code == 200 and response.json()["id"] == record.pk, where
+            else:
+                api_refused(response, role, where)
+            if OUTSIDE not in sees:
+                assert OUTSIDE_MARK not in response.content.decode(), f"{where}: an out-of-scope record shows"
+        malformed = api_get(client, reverse(url_name, kwargs={"pk": "1.5"}))
+        api_refused(malformed, role, f"{role} GET {url_name} of a malformed id: {describe(malformed)}")
+
+
+@dataclass(frozen=True)
+class ApiParticipantChange(ApiChecker):
+    """Correcting a person's data: only by those who may change their file; 404 to everyone else."""
+
+    methods: frozenset[str] = frozenset({"patch"})
 
     def __call__(self, world: World, role: str, url_name: str) -> None:
         client = signed_in(world, role)
         for place in (INSIDE, OUTSIDE):
-            code = _programme_of(world, place).code
-            response = client.get(reverse(url_name, kwargs={"code": code}), {"as_of": "2017-01-31"})
-            where = f"{role} GET {url_name} of the {place} programme: {describe(response)}"
-            if place in API_READERS.get(role, set()):
-                assert response.status_code == 200 and response.json()["programme"] == code, where
-            elif role == "anonymous":
-                assert response.status_code in (401, 403), where
+            participant = world.record(place, Participant)
+            response, changed = _send_and_roll_back(client, "PATCH", reverse(url_name, kwargs={"pk": participant.pk}),
+                                                    {"phone": "0470 12 34 56"})
+            where = f"{role} PATCH {url_name} of the {place} person: {describe(response)}"
+            if place in POLICY_CHANGES.get(role, set()):
+                assert response.status_code == 200 and changed, where
             else:
-                assert response.status_code == 404, where
-            assert INSIDE_MARK not in response.content.decode(), where
+                assert not changed, f"{where}: the person changed"
+                api_refused(response, role, where)
+
+
+@dataclass(frozen=True)
+class ApiRegister(ApiChecker):
+    """Registering a person: by the roles that register, in a programme they register in (else 400);
+    403 to the other roles."""
+
+    methods: frozenset[str] = frozenset({"post"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            programme = _programme_of(world, place)
+            response, changed = _send_and_roll_back(client, "POST", reverse(url_name), {
+                "first_name": "Nieuwe", "last_name": "Deelnemer", "programme": programme.code,
+                "entered_on": programme.starts_on, "consent": True, "confirm_not_duplicate": True})
+            where = f"{role} POST {url_name} in {programme.code}: {describe(response)}"
+            if role in REGISTERS and place == INSIDE:
+                assert response.status_code == 201 and changed, where
+                continue
+            assert not changed, f"{where}: someone was registered"
+            api_refused(response, role, where, 400 if role in REGISTERS else 403)
+
+
+@dataclass(frozen=True)
+class ApiTrajectoryAction(ApiChecker):
+    """A POST that changes a trajectory, sent with valid data so that a refusal is the policy's: it changes
+    the trajectory only for the roles that may change it (`coordinator_only`: coordinators alone); every
+    other role, in scope or not, gets 404 and changes nothing."""
+
+    data: Callable[[Trajectory], dict]
+    coordinator_only: bool = False
+    early: bool = False  # act on a trajectory still in phase 3
+    answer: int = 200
+    methods: frozenset[str] = frozenset({"post"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            trajectory = world.early[place] if self.early else world.record(place, Trajectory)
+            response, changed = _send_and_roll_back(client, "POST", reverse(url_name, kwargs={"pk": trajectory.pk}),
+                                                    self.data(trajectory))
+            where = f"{role} POST {url_name} on the {place} trajectory: {describe(response)}"
+            if place in POLICY_CHANGES.get(role, set()) and (role == "coordinator" or not self.coordinator_only):
+                assert response.status_code == self.answer and changed, where
+            else:
+                assert not changed, f"{where}: the trajectory changed"
+                api_refused(response, role, where)
+
+
+@dataclass(frozen=True)
+class ApiReferralSend(ApiChecker):
+    """Referring: by the trajectory's coach or a coordinator of its programme (another trajectory is a 400
+    on its field); 403 to the other roles."""
+
+    methods: frozenset[str] = frozenset({"post"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            trajectory = world.record(place, Trajectory)
+            offer = _offer_of(trajectory, "personal-feasibility")
+            response, changed = _send_and_roll_back(client, "POST", reverse(url_name), {
+                "trajectory": trajectory.pk, "specialisation": offer.specialisation.code,
+                "organisation": offer.organisation.code, "question": "Hoe gaat zij om met onzekerheid?"})
+            where = f"{role} POST {url_name} for the {place} trajectory: {describe(response)}"
+            if place in POLICY_CHANGES.get(role, set()):
+                assert response.status_code == 201 and changed, where
+                continue
+            assert not changed, f"{where}: a referral was sent"
+            api_refused(response, role, where, 400 if role in POLICY_CHANGES else 403)
+
+
+@dataclass(frozen=True)
+class ApiReferralStep(ApiChecker):
+    """One answer to a referral, sent with valid data to a referral first brought (by its own partner,
+    through the services) to the status the answer starts from: it changes the referral only for the
+    role whose step it is (`by`: the partner specialist of the receiving organisation, or the coach side);
+    a role that sees the referral gets 403, any other 404, and nothing changes."""
+
+    first: tuple[Callable, ...] = ()
+    data: Callable[[Referral], dict] = lambda referral: {}
+    by: str = "partner"
+    completed: bool = False  # a step on the completed referral (following up a granted credit)
+    methods: frozenset[str] = frozenset({"post"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            referral = world.record(place, ReferralResult).referral if self.completed else world.record(place, Referral)
+            partner = _partner_of(referral.organisation)
+
+            def first(referral=referral, partner=partner):
+                for step in self.first:
+                    step(referral=referral, by=partner)
+
+            response, changed = _send_and_roll_back(client, "POST", reverse(url_name, kwargs={"pk": referral.pk}),
+                                                    self.data(referral), first)
+            where = f"{role} POST {url_name} on the {place} referral: {describe(response)}"
+            steps = POLICY_ANSWERS if self.by == "partner" else POLICY_CHANGES
+            if place in steps.get(role, set()):
+                assert response.status_code == 200 and changed, where
+                continue
+            assert not changed, f"{where}: the referral changed"
+            api_refused(response, role, where, 403 if place in API_SEES[role].get(Referral, set()) else 404)
+
+
+@dataclass(frozen=True)
+class ApiIndividualSession(ApiChecker):
+    """Logging a contact: by the roles that run sessions, for a trajectory they may change (another is a
+    400 on its field); 403 to the other roles."""
+
+    methods: frozenset[str] = frozenset({"post"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            trajectory = world.record(place, Trajectory)
+            response, changed = _send_and_roll_back(client, "POST", reverse(url_name), {
+                "trajectory": trajectory.pk, "held_on": _on_start(trajectory), "duration_minutes": 30,
+                "title": "Contact"})
+            where = f"{role} POST {url_name} for the {place} trajectory: {describe(response)}"
+            if place in POLICY_CHANGES.get(role, set()):
+                assert response.status_code == 201 and changed, where
+                continue
+            assert not changed, f"{where}: a contact was logged"
+            api_refused(response, role, where, 400 if role in RUNS_SESSIONS else 403)
+
+
+@dataclass(frozen=True)
+class ApiGroupSession(ApiChecker):
+    """Planning a group session: by the roles that run sessions, in a programme they run (another is a 400
+    on its field); 403 to the other roles."""
+
+    methods: frozenset[str] = frozenset({"post"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for place in (INSIDE, OUTSIDE):
+            programme = _programme_of(world, place)
+            response, changed = _send_and_roll_back(client, "POST", reverse(url_name), {
+                "programme": programme.code, "kind": Session.Kind.INFO, "held_on": programme.starts_on,
+                "duration_minutes": 60, "title": "Info"})
+            where = f"{role} POST {url_name} in {programme.code}: {describe(response)}"
+            if role in RUNS_SESSIONS and place == INSIDE:
+                assert response.status_code == 201 and changed, where
+                continue
+            assert not changed, f"{where}: a session was planned"
+            api_refused(response, role, where, 400 if role in RUNS_SESSIONS else 403)
+
+
+@dataclass(frozen=True)
+class ApiAttendance(ApiChecker):
+    """Recording who came to a group session: only for a session in scope and the trajectories the user may
+    change (another is a 400); 404 for a session out of scope and to the roles that do not run sessions."""
+
+    methods: frozenset[str] = frozenset({"post"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        trajectories = {place: world.record(place, Trajectory) for place in (INSIDE, OUTSIDE)}
+        for place in (INSIDE, OUTSIDE):
+            with transaction.atomic():
+                url = reverse(url_name, kwargs={"pk": plan_group_sessions(world)[place].pk})
+                posts = {whose: _send_and_roll_back(client, "POST", url, {"attended": [trajectory.pk]})
+                         for whose, trajectory in trajectories.items()}
+                transaction.set_rollback(True)
+            in_scope = role in RUNS_SESSIONS and place in POLICY_CHANGES.get(role, set())
+            for whose, (response, changed) in posts.items():
+                where = f"{role} POST {url_name} of the {place} session for the {whose} person: {describe(response)}"
+                if in_scope and whose == INSIDE:
+                    assert response.status_code == 200 and changed, where
+                    continue
+                assert not changed, f"{where}: attendance was recorded"
+                api_refused(response, role, where, 400 if in_scope else 404)
+
+
+@dataclass(frozen=True)
+class ApiReminderList(ApiChecker):
+    """The reminders: to every signed-in user their own, and no one else's."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        with transaction.atomic():
+            reminders = make_reminders(world)
+            response = api_get(signed_in(world, role), reverse(url_name), {"page_size": 200})
+            own = set(Reminder.objects.filter(recipient=world.users[role]).values_list("pk", flat=True))
+            transaction.set_rollback(True)
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role == "anonymous":
+            api_refused(response, role, where)
+            return
+        assert response.status_code == 200, where
+        listed = {row["id"] for row in response.json()["results"]}
+        assert listed <= own, f"{where}: lists reminders of someone else: {sorted(listed - own)}"
+        for whose, reminder in reminders.items():
+            assert (reminder.pk in listed) == (whose == role), f"{where}: the reminder for {whose} listed?"
+
+
+@dataclass(frozen=True)
+class ApiReminderDismiss(ApiChecker):
+    """Dismissing a reminder: only by its recipient; to everyone else 404, and it stays open."""
+
+    methods: frozenset[str] = frozenset({"post"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        for whose in ("coach", "partner", OUTSIDE):
+            with transaction.atomic():
+                reminder = make_reminders(world)[whose]
+                response = api_send(client, "POST", reverse(url_name, kwargs={"pk": reminder.pk}))
+                reminder.refresh_from_db()
+                transaction.set_rollback(True)
+            where = f"{role} POST {url_name} of the reminder for {whose}: {describe(response)}"
+            if whose == role:
+                assert response.status_code == 200 and reminder.status == Reminder.Status.DISMISSED, where
+                continue
+            assert reminder.status == Reminder.Status.OPEN, f"{where}: the reminder was dismissed"
+            api_refused(response, role, where)
+
+
+@dataclass(frozen=True)
+class ApiProgrammes(ApiChecker):
+    """The programmes a role works in: listed (`detail`: shown) to it, and no other (404)."""
+
+    detail: bool = False
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        works_in = API_PROGRAMMES.get(role, set())
+        if not self.detail:
+            response = api_get(client, reverse(url_name))
+            where = f"{role} GET {url_name}: {describe(response)}"
+            if role == "anonymous":
+                api_refused(response, role, where)
+                return
+            assert response.status_code == 200, where
+            listed = {row["code"] for row in response.json()["results"]}
+            for place in (INSIDE, OUTSIDE):
+                assert (_programme_of(world, place).code in listed) == (place in works_in), f"{where}: {place} listed?"
+            return
+        for place in (INSIDE, OUTSIDE):
+            code = _programme_of(world, place).code
+            response = api_get(client, reverse(url_name, kwargs={"code": code}))
+            where = f"{role} GET {url_name} of the {place} programme: {describe(response)}"
+            if place in works_in:
+                assert response.status_code == 200 and response.json()["code"] == code, where
+            else:
+                api_refused(response, role, where)
+
+
+@dataclass(frozen=True)
+class ApiToken(ApiChecker):
+    """Tokens: a password gets one for the roles without a second factor; the others need the current code
+    of their authenticator too; a token acts as its user, and DELETE revokes it. Wrong credentials get a
+    401 and no token."""
+
+    methods: frozenset[str] = frozenset({"post", "delete"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        url = reverse(url_name)
+        client = Client()
+        cache.clear()  # the token endpoint's throttle: this check starts afresh
+        with transaction.atomic():
+            if role == "anonymous":
+                wrong = api_send(client, "POST", url, {"username": "coach.stebo", "password": "not-the-password"})
+                api_refused(wrong, role, f"wrong password: {describe(wrong)}", 401)
+                nothing = api_send(client, "DELETE", url)
+                api_refused(nothing, role, f"DELETE without a token: {describe(nothing)}", 401)
+                transaction.set_rollback(True)
+                return
+            user = world.users[role]
+            response = api_send(client, "POST", url, {"username": user.username, "password": PASSWORD})
+            where = f"{role} POST {url_name} with a password alone: {describe(response)}"
+            if role in TWO_FACTOR_ROLES:
+                api_refused(response, role, where, 401)
+                assert response.json()["error"]["code"] == "second_factor_required", where
+                device = otp_login(Client(), user)
+                code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+                response = api_send(client, "POST", url, {"username": user.username, "password": PASSWORD,
+                                                          "otp_token": f"{code:0{device.digits}d}"})
+                where = f"{role} POST {url_name} with the second factor: {describe(response)}"
+            assert response.status_code == 201, where
+            token = {"authorization": f"Token {response.json()['token']}"}
+            mine = client.get(reverse("api-reminder-list"), headers=token)
+            assert mine.status_code == 200, f"{role} with the token: {describe(mine)}"
+            revoked = client.delete(url, headers=token)
+            assert revoked.status_code == 204, f"{role} DELETE {url_name}: {describe(revoked)}"
+            after = client.get(reverse("api-reminder-list"), headers=token)
+            api_refused(after, "anonymous", f"{role} with the revoked token: {describe(after)}")
+            transaction.set_rollback(True)
+
+
+@dataclass(frozen=True)
+class NeedsSignIn(ApiChecker):
+    """The API's schema and its documentation: to every signed-in user, to nobody else."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        response = signed_in(world, role).get(reverse(url_name))
+        where = f"{role} GET {url_name}: {describe(response)}"
+        assert response.status_code in ((401, 403) if role == "anonymous" else (200,)), where
+
+
+@dataclass(frozen=True)
+class ApiUnknown(ApiChecker):
+    """An address under /api/ that names no endpoint: 404 in the API's error shape, to everyone, for every
+    method (the address of a record without its trailing slash too)."""
+
+    methods: frozenset[str] = frozenset({"get", "post", "put", "patch", "delete"})
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        participant = world.record(INSIDE, Participant)
+        for url in ("/api/v1/no-such-thing/", "/api/v2/participants/", f"/api/v1/participants/{participant.pk}"):
+            for method in sorted(self.methods):
+                response, changed = _send_and_roll_back(client, method.upper(), url, {"phone": "0470 12 34 56"})
+                where = f"{role} {method.upper()} {url}: {describe(response)}"
+                assert response.status_code == 404 and not changed, where
+                api_refused(response, "signed-in", where)
+                assert INSIDE_MARK not in response.content.decode(), where
+
+
+@dataclass(frozen=True)
+class ReportApi(ApiChecker):
+    """A report through the API: to the roles that read the programme's figures (`exact_only`: those who
+    read its reports on screen), 404 for any other programme; refused to a caller who is not signed in.
+    It names nobody of another programme."""
+
+    query: tuple[tuple[str, str], ...] = (("as_of", "2017-01-31"),)
+    exact_only: bool = False
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        readers = REPORT_READERS if self.exact_only else API_READERS
+        client = signed_in(world, role)
+        cache.clear()  # the reports' throttle counts per user across the whole run: start afresh
+        for place in (INSIDE, OUTSIDE):
+            code = _programme_of(world, place).code
+            response = api_get(client, reverse(url_name, kwargs={"code": code}), dict(self.query))
+            body = response.content.decode()
+            where = f"{role} GET {url_name} of the {place} programme: {describe(response)}"
+            if place in readers.get(role, set()):
+                assert response.status_code == 200 and response.json()["programme"] == code, where
+            else:
+                api_refused(response, role, where)
+            own, other = (INSIDE_MARK, OUTSIDE_MARK) if place == INSIDE else (OUTSIDE_MARK, INSIDE_MARK)
+            assert other not in body, f"{where}: a person of another programme is named"
+            if place not in readers.get(role, set()):
+                assert own not in body, f"{where}: a person is named"
 
 
 # Every view outside the admin and Django's own apps, with the checker that proves it keeps to the
@@ -1093,14 +1583,55 @@ POLICY_COVERED: dict[str, Checker] = {
     "reports:double_funding": ReportPage(downloads=False),
     # Everyone in the world entered on their programme's first day, and none has a complete ESF record.
     "reports:esf": ReportPage((("from", "2016-11-01"), ("to", "2030-12-31")), names=True),
+    # The API (tests/test_api_schema.py sends every operation generated requests against its schema)
+    "api_schema": NeedsSignIn(),
+    "api_docs": NeedsSignIn(),
+    "api_token": ApiToken(),
+    "api_programme_list": ApiProgrammes(),
+    "api_programme_detail": ApiProgrammes(detail=True),
+    "api-participant-list": All((ApiList(Participant), ApiRegister())),
+    "api-participant-detail": All((ApiDetail(Participant), ApiParticipantChange())),
+    "api-trajectory-list": ApiList(Trajectory),
+    "api-trajectory-detail": ApiDetail(Trajectory),
+    "api-trajectory-advance": ApiTrajectoryAction(lambda t: {"phase": 4, "on": _on_start(t)}, early=True),
+    "api-trajectory-screening": ApiTrajectoryAction(lambda t: {
+        "screened_on": _on_start(t), "residence_permit_ok": True, "basic_management_knowledge": True,
+        "language_sufficient": True, "financially_feasible": True, "potential": "high", "decision": "guidance"},
+        answer=201),
+    "api-trajectory-outcome": ApiTrajectoryAction(lambda t: {"outcome": "employed", "recorded_on": _on_start(t)}),
+    "api-trajectory-end": ApiTrajectoryAction(lambda t: {"ended_on": _on_start(t)}),
+    "api-trajectory-assign-coach": ApiTrajectoryAction(lambda t: {"coach": t.coach_id}, coordinator_only=True),
+    "api-session-list": ApiList(Session),
+    "api-session-detail": ApiDetail(Session),
+    "api-session-individual": ApiIndividualSession(),
+    "api-session-group": ApiGroupSession(),
+    "api-session-attendance": ApiAttendance(),
+    "api-referral-list": All((ApiList(Referral), ApiReferralSend())),
+    "api-referral-detail": ApiDetail(Referral),
+    "api-referral-accept": ApiReferralStep(),
+    "api-referral-decline": ApiReferralStep(data=lambda referral: {"reason": "Geen plaats"}),
+    "api-referral-start": ApiReferralStep((referral_accept,)),
+    "api-referral-stop": ApiReferralStep((referral_accept,), lambda referral: {"reason": "Niet bereikbaar"}),
+    "api-referral-complete": ApiReferralStep((referral_accept, referral_start), lambda referral: {
+        "feedback": "Afgerond", "result": RESULTS[referral.specialisation.result_kind]}),
+    "api-referral-follow-up": ApiReferralStep(data=lambda referral: {"repayment_follow_up": "Op schema"},
+                                              completed=True),
+    "api-referral-withdraw": ApiReferralStep(data=lambda referral: {"reason": "Kiest voor loondienst"}, by="coach"),
+    "api-reminder-list": ApiReminderList(),
+    "api-reminder-dismiss": ApiReminderDismiss(),
+    "api_not_found": ApiUnknown(),
     "api_programme_funnel": ReportApi(),
+    "api_programme_financing": ReportApi(),
+    "api_programme_money": ReportApi(),
+    "api_programme_esf": ReportApi((("from", "2016-11-01"), ("to", "2030-12-31"))),
+    "api_programme_double_funding": ReportApi((), exact_only=True),
 }
 
-# Views outside the admin that show no case record: Django's own apps (auth, i18n), the API
-# schema, and the two-factor sign-in pages.
+# Views outside the admin that show no case record: Django's own apps (auth, i18n) and the two-factor
+# sign-in pages. (The API's schema and documentation are listed above: they need a signed-in user.)
 EXEMPT_MODULES = (
     "django.contrib.auth.", "django.views.i18n", "django.views.static", "django.contrib.staticfiles.",
-    "drf_spectacular.", "casemgmt.twofactor",
+    "casemgmt.twofactor",
 )
 PROJECT_MODULES = ("casemgmt.", "partners.", "trajectories.")
 
@@ -1136,10 +1667,39 @@ def test_every_listed_view_exists():
     assert not set(POLICY_COVERED) - names, "POLICY_COVERED lists views the project no longer has"
 
 
+def _methods(route: Route) -> set[str]:
+    """The HTTP methods an API route answers (besides OPTIONS and HEAD)."""
+    actions = getattr(route.callback, "actions", None)  # a DRF viewset's route
+    if actions is not None:  # DRF adds HEAD beside GET once the route has answered a request
+        return set(actions) - {"options", "head"}
+    view = getattr(route.callback, "cls", None) or getattr(route.callback, "view_class", None)
+    if view is None:  # a function view: it answers every method
+        return {"get", "post", "put", "patch", "delete"}
+    return {method for method in view.http_method_names if hasattr(view, method)} - {"options", "head"}
+
+
+API_ROUTES = [route for route in routes() if route.pattern.startswith("api/")]
+
+
+def test_every_api_route_and_method_has_a_checker():
+    missing = []
+    for route in API_ROUTES:
+        check = POLICY_COVERED.get(route.name)
+        if not route.name or check is None:
+            missing.append(f"API route {route.name or '(unnamed: name it)'} {route.pattern} has no checker: add "
+                           "one to POLICY_COVERED in tests/test_permission_matrix.py")
+        elif uncovered := _methods(route) - set(getattr(check, "methods", ())):
+            missing.append(f"API route {route.name}: {', '.join(sorted(uncovered)).upper()} not covered by "
+                           f"{type(check).__name__}: extend its checker")
+
+    assert API_ROUTES, "no route under api/ found"
+    assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize("url_name", POLICY_COVERED)
 @pytest.mark.parametrize("role", ROLES)
-def test_every_listed_view_keeps_to_the_policy(world, role):
-    for url_name, check in POLICY_COVERED.items():
-        check(world, role, url_name)
+def test_every_listed_view_keeps_to_the_policy(world, role, url_name):
+    POLICY_COVERED[url_name](world, role, url_name)
 
 
 # The checkers themselves, against two reference views: one that starts from the policy and one
@@ -1163,10 +1723,38 @@ def _leaky_detail(request, pk):
     return HttpResponse(html.escape(str(Participant.objects.get(pk=pk))))
 
 
+@api_view(["GET"])
+def _reference_api_list(request):
+    people = _seen_participants(request.user).order_by("pk")
+    return Response({"count": len(people), "results": [{"id": person.pk, "name": str(person)} for person in people]})
+
+
+@api_view(["GET"])
+def _reference_api_detail(request, pk):
+    person = get_visible_or_404(_seen_participants(request.user), pk=pk)
+    return Response({"id": person.pk, "name": str(person)})
+
+
+@api_view(["GET"])
+def _leaky_api_list(request):
+    people = Participant.objects.order_by("pk")
+    return Response({"count": len(people), "results": [{"id": person.pk, "name": str(person)} for person in people]})
+
+
+@api_view(["GET"])
+def _leaky_api_detail(request, pk):
+    person = get_visible_or_404(Participant.objects.all(), pk=pk)
+    return Response({"id": person.pk, "name": str(person)})
+
+
 urlpatterns = [
     path("reference/participants/", _reference_list, name="reference_list"),
     path("reference/participants/<int:pk>/", _reference_detail, name="reference_detail"),
     path("leaky/participants/<int:pk>/", _leaky_detail, name="leaky_detail"),
+    path("reference/api/participants/", _reference_api_list, name="reference_api_list"),
+    path("reference/api/participants/<str:pk>/", _reference_api_detail, name="reference_api_detail"),
+    path("leaky/api/participants/", _leaky_api_list, name="leaky_api_list"),
+    path("leaky/api/participants/<str:pk>/", _leaky_api_detail, name="leaky_api_detail"),
     path("", include("casemgmt.urls")),
 ]
 
@@ -1187,3 +1775,20 @@ def test_checker_fails_a_view_that_forgets_the_policy(world, role, settings):
     with pytest.raises(AssertionError):
         ScopedObjectPage(Participant)(world, role, "leaky_detail")
 
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_checkers_pass_an_endpoint_that_starts_from_the_policy(world, role, settings):
+    settings.ROOT_URLCONF = __name__
+
+    ApiList(Participant)(world, role, "reference_api_list")
+    ApiDetail(Participant)(world, role, "reference_api_detail")
+
+
+@pytest.mark.parametrize("role", ["coach", "coordinator", "partner", "referrer"])
+@pytest.mark.parametrize(("checker", "url_name"), [(ApiList(Participant), "leaky_api_list"),
+                                                   (ApiDetail(Participant), "leaky_api_detail")])
+def test_api_checkers_fail_an_endpoint_that_forgets_the_policy(world, role, checker, url_name, settings):
+    settings.ROOT_URLCONF = __name__
+
+    with pytest.raises(AssertionError):
+        checker(world, role, url_name)

@@ -24,9 +24,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
     "django_filters",
     "django_htmx",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here (no CDN: the CSP allows 'self' only)
     "simple_history",
     "django_celery_beat",
     "axes",
@@ -201,12 +203,45 @@ DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "casemgmt@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # The session of the signed-in user (who passed the second factor where their role needs it);
-    # no Basic authentication, which would go around the lockout and the second factor.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # The session of the signed-in user (who passed the second factor where their role needs it), or
+    # a token obtained with the same rule (casemgmt.api.tokens); no Basic authentication, which would
+    # go around the lockout and the second factor.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "knox.auth.TokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "casemgmt.api.pagination.Pages",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "EXCEPTION_HANDLER": "casemgmt.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.get("API_THROTTLE_TOKEN", "20/minute"),
+        "export": env.get("API_THROTTLE_EXPORT", "60/hour"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "casemgmt API", "VERSION": "1.0.0"}
+# Tokens for other systems live this long; stored hashed (django-rest-knox).
+API_TOKEN_TTL = timedelta(hours=env.integer("API_TOKEN_TTL_HOURS", 24 * 30))
+REST_KNOX = {"TOKEN_TTL": API_TOKEN_TTL, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "casemgmt API",
+    "DESCRIPTION": "Participants, trajectories, sessions, referrals, reminders and reports of the "
+                   "programmes a user works in, scoped exactly as in the workspace.",
+    "VERSION": "1.0.0",
+    # The schema and its documentation page need a signed-in user.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_AUTHENTICATION": [
+        "rest_framework.authentication.SessionAuthentication",
+        "knox.auth.TokenAuthentication",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

@@ -6,14 +6,13 @@ module, inside a transaction rolled back when the module ends. Each test runs in
 it (pytest-django's `db`), so whatever a test changes is gone before the next one starts. Within a
 module the tests without the population run first, before it is built, so they see only their own data."""
 
-from contextlib import contextmanager
 
 import pytest
-from django.db import transaction
 from django.utils import translation
 
 from casemgmt.models import Programme
 from partners.services import programme_seed_file, programme_seed_load
+from tests.conftest import rolled_back
 from tests.factories import ProgrammeFactory
 from tests.reports.population import D, Population, build_population
 
@@ -38,19 +37,6 @@ def pytest_collection_modifyitems(items):
 
 # The fixtures whose data is built once per module (see the module's docstring).
 MODULE_DATA = {"population", "world"}
-
-
-@contextmanager
-def rolled_back(django_db_blocker):
-    """Database access for a module-scoped fixture, inside a transaction undone when it ends."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def refreshed(*objects):

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from casemgmt.models import AccessLog
-from tests.conftest import otp_login
-from tests.reports.conftest import refreshed, rolled_back, seeded_ovv
+from tests.conftest import otp_login, rolled_back
+from tests.reports.conftest import refreshed, seeded_ovv
 from tests.reports.small_world import AS_OF, World, build_world, known_funnel
 
 pytestmark = pytest.mark.django_db

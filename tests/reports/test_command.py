@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from tests.reports.conftest import refreshed, rolled_back, seeded_ovv
+from tests.conftest import rolled_back
+from tests.reports.conftest import refreshed, seeded_ovv
 from tests.reports.small_world import World, build_world, fill, known_funnel
 
 pytestmark = pytest.mark.django_db

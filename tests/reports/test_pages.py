@@ -13,8 +13,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from casemgmt.models import AccessLog
-from tests.conftest import otp_login
-from tests.reports.conftest import refreshed, rolled_back, seeded_ovv
+from tests.conftest import otp_login, rolled_back
+from tests.reports.conftest import refreshed, seeded_ovv
 from tests.reports.small_world import AS_OF, World, build_world, fill, known_funnel
 
 pytestmark = pytest.mark.django_db
@@ -248,8 +248,14 @@ def test_the_financing_csv_hides_small_counts_the_page_shows(world):
 
     first = page.context["report"].periods[0]
     assert (first.finished, first.started) == (1, 1)
-    period_one = next(row for row in csv_rows(download) if row and row[0] == "1")
+    rows = csv_rows(download)
+    period_one = next(row for row in rows if row and row[0] == "1")
     assert period_one[4:6] == ["<5", "<5"]
+    # The rate, and the factor, output part and amount computed from it, would give the started away.
+    assert period_one[8] == "<5" and period_one[10] == "<5" and period_one[12:14] == ["<5", "<5"]
+    assert period_one[11] != "<5"  # the input part follows from the budget alone
+    whole = next(row for row in rows if row and row[0] == "whole programme")
+    assert whole[4:6] == ["<5", "<5"] and whole[12:14] == ["<5", "<5"]
 
 
 def test_the_financing_page_states_the_formula(world):

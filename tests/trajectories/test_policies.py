@@ -7,18 +7,17 @@ Every expectation below is written out by hand, never computed from the policy u
 """
 
 import datetime
-import sys
 from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.http import Http404
 
 from casemgmt.audit import save_as
 from casemgmt.models import Programme, User
 from partners.models import Organisation, ProgrammeRole, StaffMember
 from partners.services import programme_seed_file, programme_seed_load
+from tests.conftest import rolled_back
 from tests.factories import ParticipantFactory, ProgrammeFactory, UserFactory
 from trajectories.models import (
     Attendance,
@@ -172,18 +171,8 @@ def _build() -> World:
 def world(django_db_setup, django_db_blocker) -> World:
     """Built once for the module inside a transaction rolled back at its end; each test runs in a
     savepoint of its own (the django_db mark), so what a test writes is gone before the next."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            world = _build()
-        except BaseException:
-            outer.__exit__(*sys.exc_info())
-            raise
-    yield world
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield _build()
 
 
 ALL = ("stebo", "stebo.2", "unizo", "unizo.2", "lba", "inactive")

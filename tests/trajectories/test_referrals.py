@@ -8,16 +8,15 @@ savepoint of its own, so what one test writes is gone before the next.
 """
 
 import datetime
-import sys
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import translation
 
 from casemgmt.clock import today
 from casemgmt.errors import RuleViolation
+from tests.conftest import rolled_back
 from tests.trajectories.factories import row_counts
 from tests.trajectories.referral_factories import (
     GUIDANCE_ON,
@@ -68,18 +67,8 @@ REFERRAL_MODELS = (Referral, ReferralEvent, ReferralResult)
 def world(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction rolled back at its end; each test runs in a
     savepoint of its own (the django_db mark)."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            world = build_world()
-        except BaseException:
-            outer.__exit__(*sys.exc_info())
-            raise
-    yield world
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield build_world()
 
 
 @pytest.fixture(autouse=True)

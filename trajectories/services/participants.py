@@ -112,6 +112,12 @@ def participant_update(*, participant: Participant, by: User, **fields) -> Parti
     national_number = fields.pop("national_number", None)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.erased_on is not None:
+            raise RuleViolation(
+                _("This participant's personal data was erased on %(date)s; it cannot be filled in again.")
+                % {"date": participant.erased_on},
+                code="participant_erased",
+            )
         for name, value in fields.items():
             setattr(participant, name, value)
         _check_birth_date(participant.birth_year, participant.birth_month, participant.birth_day)

@@ -1,0 +1,1 @@
+"""The ground of the REST API under /api/v1/: one error shape, bounded pages, throttles, tokens."""

@@ -1,0 +1,9 @@
+"""Every list is paged: no endpoint returns an unbounded list."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pages(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
