@@ -7,7 +7,7 @@ DEMO_PARTICIPANTS ?= 300
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint check-migrations messages clean worker
+.PHONY: run test install migrate seed lint check-migrations messages clean worker prod bench backup restore
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,26 @@ run: seed
 # reminder scans every 15 minutes. Without REDIS_URL it uses the file-system broker under var/celery.
 worker: install
 	$(BIN)/celery -A casemgmt worker --beat --loglevel info
+
+# The production stack on this machine (gunicorn, a Celery worker, the one beat) from the environment
+# alone: see docs/deployment.md. Pids and logs under var/prod/; Ctrl-C or SIGTERM stops it cleanly.
+prod: install
+	BIND="$${BIND:-$(HOST):$(PORT)}" ops/prod
+
+# Every benchmark, once: fills (or reuses) the casemgmt_bench database and writes BENCHMARKS.md
+# (bench/README.md). Several minutes at the full size; BENCH_ARGS="--participants 2000" for a quick look.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# A backup of the database named by DATABASE_URL (SQLite by default) with its manifest (docs/operations.md).
+BACKUP_DIR ?= var/backups
+backup: install
+	mkdir -p $(BACKUP_DIR)
+	$(PY) manage.py backup --output $(BACKUP_DIR)/casemgmt-$$(date +%Y%m%d-%H%M%S).backup
+
+# make restore FILE=var/backups/casemgmt-....backup [ARGS=--force]
+restore: install
+	$(PY) manage.py restore $(FILE) $(ARGS)
 
 test: install
 	$(BIN)/pytest -q

@@ -8,9 +8,12 @@ inside `history_rewrite()`.
 """
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection, models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
+from simple_history.utils import bulk_create_with_history, get_history_model_for_model
 
 
 class TrailIsAppendOnly(Exception):
@@ -69,7 +72,86 @@ class AuditedQuerySet(models.QuerySet):
         self._refuse("bulk_update")
 
     def bulk_create(self, objs, *args, **kwargs):
-        self._refuse("bulk_create")
+        if not _bulk_with_history.get():
+            self._refuse("bulk_create")
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+# Set only by bulk_create_as, which writes the history rows of the objects it inserts.
+_bulk_with_history: ContextVar[bool] = ContextVar("casemgmt_bulk_with_history", default=False)
+
+
+def bulk_create_as(objs: list[models.Model], model: type[models.Model], by, *,
+                   batch_size: int = 1000) -> list:
+    """Insert many new, already validated rows of an audited model, each with its history row ("+",
+    by `by`), inside the caller's transaction: the bulk counterpart of save_as, for imports.
+
+    Signals are not sent (as with any bulk insert): callers check what save() would have checked."""
+    if not connection.in_atomic_block:
+        raise TrailIsAppendOnly("bulk_create_as() must run inside transaction.atomic().")
+    if connection.vendor == "postgresql":
+        return _copy_with_history(objs, model, by)
+    token = _bulk_with_history.set(True)
+    try:
+        created = bulk_create_with_history(
+            objs, model, batch_size=batch_size, default_user=by, default_date=timezone.now()
+        )
+    finally:
+        _bulk_with_history.reset(token)
+    if any(obj.pk is None for obj in created):
+        raise TrailIsAppendOnly(f"{model._meta.label}: the database returned no ids for a bulk insert.")
+    return created
+
+
+def _copy(table: str, fields: list, rows) -> None:
+    """COPY `rows` (tuples of Python values, in the order of `fields`) into `table`."""
+    from psycopg.types.json import Jsonb
+
+    json_columns = [index for index, field in enumerate(fields) if isinstance(field, models.JSONField)]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            if json_columns:
+                row = list(row)
+                for index in json_columns:
+                    row[index] = Jsonb(row[index])
+            copy.write_row(row)
+
+
+def _copy_with_history(objs: list[models.Model], model: type[models.Model], by) -> list:
+    """PostgreSQL: the rows and their history rows written with COPY, the ids taken from the table's
+    sequence first. The history rows hold what bulk_history_create would put there ("+", `by`, one date);
+    Django's per-value preparation is skipped, so the objects hold plain values (related objects saved)."""
+    if not objs:
+        return objs
+    meta = model._meta
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [meta.db_table, meta.pk.column, len(objs)])
+        ids = [row[0] for row in cursor.fetchall()]
+    fields = list(meta.concrete_fields)
+    stamped = [field.attname for field in fields
+               if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        for attname in stamped:
+            setattr(obj, attname, now)
+        obj._state.adding, obj._state.db = False, connection.alias
+    attnames = [field.attname for field in fields]
+    _copy(meta.db_table, fields, ([getattr(obj, name) for name in attnames] for obj in objs))
+
+    history_model = get_history_model_for_model(model)
+    tracked = list(history_model.tracked_fields)
+    marks = ("history_date", "history_user", "history_change_reason", "history_type")
+    history_fields = [*tracked, *(history_model._meta.get_field(name) for name in marks)]
+    stamp = [now, getattr(by, "pk", None), None, "+"]
+    tracked_names = [field.attname for field in tracked]
+    _copy(history_model._meta.db_table, history_fields,
+          ([*(getattr(obj, name) for name in tracked_names), *stamp] for obj in objs))
+    return objs
 
 
 _REWRITE_FLAG = "casemgmt.history_rewrite"

@@ -79,11 +79,12 @@ class RequireTwoFactorMiddleware:
 
 
 def _open_without_second_factor(path: str) -> bool:
-    # The way out (sign out), the way through (the two-factor page) and what those pages load.
+    # The way out (sign out), the way through (the two-factor page) and what those pages load; and
+    # the health probe, which shows nobody's data.
     if path.startswith(settings.STATIC_URL):
         return True
     return path in {reverse("two_factor"), reverse("logout"), reverse("admin:logout"),
-                    reverse("set_language")}
+                    reverse("set_language"), reverse("health")}
 
 
 class CodeForm(forms.Form):

@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import include, path
 
-from casemgmt import twofactor
+from casemgmt import health, twofactor
 
 urlpatterns = [
+    # For load balancers and monitoring: open to anyone, over plain HTTP too (settings.production).
+    path("health/", health.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/two-factor/", twofactor.two_factor, name="two_factor"),
     # Sign out by POST only (Django's LogoutView refuses GET), so no link or image can sign one out.

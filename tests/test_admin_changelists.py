@@ -81,6 +81,7 @@ from tests.reminders.factories import ReminderFactory, ReminderSettingsFactory
 from trajectories.models import (
     Attendance,
     ConsentRecord,
+    ImportJob,
     Participant,
     PhaseEntry,
     Referral,
@@ -197,6 +198,9 @@ ROW_BUILDERS: dict[type[Model], Callable[[int], None]] = {
     Referral: _referrals,
     ReferralEvent: ReferralEventFactory.create_batch,
     ReferralResult: ReferralResultFactory.create_batch,
+    ImportJob: _each(lambda serial: ImportJob.objects.create(
+        programme=ProgrammeFactory(), by=UserFactory(), filename=f"import{serial}.csv", report=[
+            {"line": 2, "column": "fase1", "value": "31/02/2017", "message": "No such date."}])),
     # reminders
     ReminderSettings: ReminderSettingsFactory.create_batch,
     Reminder: ReminderFactory.create_batch,

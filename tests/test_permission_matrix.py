@@ -10,6 +10,7 @@ checker, or the meta-tests fail and say so.
 
 import datetime
 import html
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -43,6 +44,7 @@ from tests.factories import ParticipantFactory, ProgrammeFactory, UserFactory
 from trajectories.models import (
     Attendance,
     ConsentRecord,
+    ImportJob,
     Participant,
     PhaseEntry,
     Referral,
@@ -154,11 +156,16 @@ def _case_records(*, programme: Programme, coach: User, by: User, referred_by: O
                       result=RESULTS[offer.specialisation.result_kind])
     referral = referral_send(trajectory=trajectory, specialisation=offer.specialisation,
                              organisation=offer.organisation, question=f"Question {mark}", by=coach)
+    # An import into the programme by the coach, whose report names a refused person.
+    import_job = ImportJob.objects.create(
+        programme=programme, by=coach, filename=f"{mark}.csv", status=ImportJob.Status.REFUSED,
+        total_rows=1, processed_rows=1, refused_rows=1,
+        report=[{"line": 2, "column": "fase1", "value": f"Person {mark}", "message": "No date."}])
     return {
         Participant: participant, ConsentRecord: consent, Trajectory: trajectory,
         PhaseEntry: trajectory.phase_entries.order_by("phase").first(), Screening: screening,
         Session: session, Attendance: session.attendances.get(), Referral: referral,
-        ReferralEvent: referral.events.get(), ReferralResult: completed.result,
+        ReferralEvent: referral.events.get(), ReferralResult: completed.result, ImportJob: import_job,
     }
 
 
@@ -601,6 +608,50 @@ class FormForRoles(Checker):
         else:
             assert response.status_code == (200 if role in self.roles else 404), where
         assert INSIDE_MARK not in body and OUTSIDE_MARK not in body, f"{where}: a case record shows"
+
+
+def _import_file(programme: Programme):
+    """A file of one new person, reached on the programme's first day."""
+    content = f"voornaam;achternaam;fase1\r\nNieuwe;Deelnemer;{programme.starts_on:%d/%m/%Y}\r\n".encode()
+    upload = io.BytesIO(content)
+    upload.name = "deelnemers.csv"
+    return upload
+
+
+@dataclass(frozen=True)
+class ImportUpload(Checker):
+    """The import page: to `roles` its form and the earlier imports they may see (none outside the
+    scope), 404 to every other signed-in role; an upload imports only into a programme the role registers
+    in (else 400: the programme is not offered) and changes nothing else."""
+
+    roles: frozenset[str]
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        client = signed_in(world, role)
+        response = client.get(reverse(url_name))
+        body = response.content.decode()
+        where = f"{role} GET {url_name}: {describe(response)}"
+        if role in self.roles:
+            assert response.status_code == 200, where
+            sees = POLICY_SEES[role].get(ImportJob, set())
+            assert (world.record(INSIDE, ImportJob).filename in body) == (INSIDE in sees), f"{where}: inside import?"
+        else:
+            _refused_page(response, role, where)
+            assert INSIDE_MARK not in body, where
+        assert OUTSIDE_MARK not in body, f"{where}: an out-of-scope import shows"
+        for place in (INSIDE, OUTSIDE):
+            programme = _programme_of(world, place)
+            response, changed = _post_and_roll_back(client, reverse(url_name), {
+                "file": _import_file(programme), "programme": programme.pk, "consent": "on"})
+            where = f"{role} POST {url_name} into {programme.code}: {describe(response)}"
+            if role in self.roles and place == INSIDE:
+                assert response.status_code == 302 and changed, where
+                continue
+            assert not changed, f"{where}: someone was imported"
+            if role in self.roles:
+                assert response.status_code == 400, where
+            else:
+                _refused_page(response, role, where)
 
 
 # The workspace's participant page, its actions and the group-session pages
@@ -1544,6 +1595,26 @@ class ReportApi(ApiChecker):
                 assert own not in body, f"{where}: a person is named"
 
 
+@dataclass(frozen=True)
+class HealthProbe(Checker):
+    """The health probe (casemgmt.health): the same answer to every role, without a sign-in and without
+    the second factor, naming the services and nobody."""
+
+    def __call__(self, world: World, role: str, url_name: str) -> None:
+        clients = [signed_in(world, role)]
+        if role in TWO_FACTOR_ROLES:  # signed in with the password alone: not held at the two-factor page
+            clients.append(Client())
+            clients[-1].force_login(world.users[role])
+        for client in clients:
+            response = client.get(reverse(url_name))
+            where = f"{role} GET {url_name}: {describe(response)}"
+            assert response.status_code == 200, where
+            body = response.json()
+            assert set(body) == {"status", "database", "redis", "worker"} and body["database"]["ok"], where
+            text = response.content.decode()
+            assert INSIDE_MARK not in text and OUTSIDE_MARK not in text, f"{where}: a person is named"
+
+
 # Every view outside the admin and Django's own apps, with the checker that proves it keeps to the
 # policy. A new workspace view is listed here, e.g.:
 #   "workspace:participant_detail": ScopedObjectPage(Participant),
@@ -1551,6 +1622,9 @@ class ReportApi(ApiChecker):
 POLICY_COVERED: dict[str, Checker] = {
     "trajectories:caseload": RedirectsRole("partner", "trajectories:referral_inbox", ScopedNameListPage(Trajectory)),
     "trajectories:participant_register": FormForRoles(frozenset({"coach", "referrer", "coordinator"})),
+    "trajectories:participant_import": ImportUpload(frozenset({"coach", "referrer", "coordinator"})),
+    "trajectories:participant_import_job": ScopedObjectPage(ImportJob),
+    "trajectories:participant_import_template": FormForRoles(frozenset({"coach", "referrer", "coordinator"})),
     "trajectories:participant_detail": ParticipantPage(),
     "trajectories:trajectory_advance": TrajectoryAction(lambda t: {"phase": 4, "on": _on_start(t)}, early=True),
     "trajectories:trajectory_log_session": TrajectoryAction(
@@ -1625,6 +1699,8 @@ POLICY_COVERED: dict[str, Checker] = {
     "api_programme_money": ReportApi(),
     "api_programme_esf": ReportApi((("from", "2016-11-01"), ("to", "2030-12-31"))),
     "api_programme_double_funding": ReportApi((), exact_only=True),
+    # For load balancers and monitoring
+    "health": HealthProbe(),
 }
 
 # Views outside the admin that show no case record: Django's own apps (auth, i18n) and the two-factor

@@ -581,3 +581,57 @@ class ReferralResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral}: {self._meta.verbose_name}"
+
+
+class ImportJob(models.Model):
+    """One upload of a file of participants: who sent it, into which programme, how far it got and,
+    row by row, what was refused and why. The file itself is kept only until the import has run."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting to start")
+        # Checking the rows; once all are checked, saving them.
+        RUNNING = "running", _("running")
+        IMPORTED = "imported", _("imported")
+        CHECKED = "checked", _("checked, nothing saved (trial run)")
+        REFUSED = "refused", _("refused: nothing saved")
+        FAILED = "failed", _("failed: nothing saved")
+
+    FINISHED = (Status.IMPORTED, Status.CHECKED, Status.REFUSED, Status.FAILED)
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("programme")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("coach of the imported trajectories"),
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    # The uploaded file, until the import has run (then emptied: it holds personal data).
+    content = models.BinaryField(editable=False, blank=True, default=b"")
+    language = models.CharField(_("language of the report"), max_length=10, blank=True)
+    dry_run = models.BooleanField(_("trial run (check only)"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    imported = models.PositiveIntegerField(_("participants imported"), default=0)
+    refused_rows = models.PositiveIntegerField(_("rows refused"), default=0)
+    # [{"line": 3, "column": "fase2", "value": "31/02/2017", "message": "..."}, ...]
+    report = models.JSONField(_("refused rows"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import of participants")
+        verbose_name_plural = _("imports of participants")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.programme.code})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED

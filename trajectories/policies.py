@@ -16,6 +16,7 @@ from partners.models import Organisation, ProgrammeRole, StaffMember
 from trajectories.models import (
     Attendance,
     ConsentRecord,
+    ImportJob,
     Participant,
     PhaseEntry,
     Referral,
@@ -209,6 +210,20 @@ def may_reveal_identifier(user: User, participant: Participant) -> bool:
 
 def may_register(user: User) -> bool:
     return role_of(user) in (Role.COACH, Role.COORDINATOR, Role.REFERRER)
+
+
+def import_jobs_visible_to(user: User) -> QuerySet[ImportJob]:
+    """Imports and their reports (which name the people refused): the uploader's own, every import into
+    a programme a coordinator coordinates, all of them to auditors and admins."""
+    role = role_of(user)
+    if role in READ_ALL:
+        return ImportJob.objects.all()
+    if role == Role.NONE:
+        return ImportJob.objects.none()
+    own = Q(by=user)
+    if role == Role.COORDINATOR:
+        return ImportJob.objects.filter(own | Q(programme__in=programmes_coordinated_by(user)))
+    return ImportJob.objects.filter(own)
 
 
 def get_visible_or_404(queryset: QuerySet, **lookup):

@@ -455,4 +455,4 @@ class AttendanceAdmin(ScopedAdmin):
 
 
 # Registered once what they build on is defined.
-from trajectories.admin import referrals  # noqa: E402, F401
+from trajectories.admin import imports, referrals  # noqa: E402, F401

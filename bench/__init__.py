@@ -1,0 +1,1 @@
+"""Benchmarks (bench/README.md): timings live here, never in pass/fail tests."""

@@ -1,0 +1,68 @@
+"""The benchmarks must not rot: the generator and every measurement run at a tiny size (no timings are
+checked; those live in BENCHMARKS.md)."""
+
+import pytest
+
+from bench import funnel, imports, lists, reminders_scan
+from bench.generate import Sizes, counts, generate
+from casemgmt.models import User
+from trajectories.models import PhaseEntry
+
+pytestmark = pytest.mark.postgres
+
+SIZES = Sizes(participants=50, sessions=500, referrals=100)
+
+
+@pytest.fixture
+def generated(postgres, settings):
+    settings.ROOT_URLCONF = "bench.bare"
+    return generate(SIZES, migrate=False)
+
+
+def test_generator_writes_the_requested_rows(generated):
+    found = counts()
+    # 490 individual contacts with one attendance each, 10 group sessions with 10 people each.
+    assert (found["participant"], found["trajectory"], found["session"], found["referral"],
+            found["attendance"]) == (50, 50, 500, 100, 590)
+    assert PhaseEntry.objects.filter(phase=1).count() == 50, "every trajectory entered phase 1"
+    assert generate(SIZES, migrate=False).reused, "a second run with the same sizes reuses the rows"
+
+
+def test_bare_views_return_the_rows_the_app_shows(generated):
+    caseload, participants = lists.endpoints(generated.coach, generated.password)
+
+    page = lists.fetch(caseload.path, caseload.headers)
+    bare = lists.fetch(caseload.bare_path, {}).json()
+    assert [row.pk for row in page.context["rows"]] == [row["id"] for row in bare["results"]]
+    assert bare["results"], "the measured coach has a caseload"
+
+    api = lists.fetch(participants.path, participants.headers).json()
+    bare = lists.fetch(participants.bare_path, {}).json()
+    assert [person["id"] for person in api["results"]] == [person["id"] for person in bare["results"]]
+    assert api["count"] == bare["count"] > 0
+    assert set(api["results"][0]) == set(bare["results"][0]), "same columns"
+
+    measured = lists.in_process(participants.path, participants.headers, requests=2)
+    assert measured["queries"] > 1 and measured["p95_ms"] >= measured["p50_ms"] > 0
+
+
+def test_funnel_and_reminder_measurements_run(generated):
+    funnel.funnel_verify(generated.programme, verbose=False)  # stops the run when they differ
+    times = funnel.funnel_time(generated.programme, runs=1)
+    assert len(times.queries) > 0 and times.report > 0 and times.sql > 0
+
+    scan = reminders_scan.scan_time()
+    assert scan["reminders"] > 0 and scan["again"] > 0
+    assert reminders_scan.inputs_time() > 0
+
+
+def test_import_file_is_accepted_by_the_import(generated, tmp_path):
+    participants = pytest.importorskip("trajectories.imports")
+
+    path = tmp_path / "participants.csv"
+    imports.write_rows(path, 20)
+    report = participants.participants_import(
+        file=path.read_bytes(), filename=path.name, programme=generated.programme,
+        by=User.objects.get(username=imports.COORDINATOR), dry_run=True,
+    )
+    assert (report.refused, report.valid) == ([], 20)

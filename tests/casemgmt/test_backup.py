@@ -1,0 +1,270 @@
+"""Backup and restore: every record, history row and access-log row comes back in a fresh database,
+and a missing or corrupt backup is refused without touching any database.
+
+The tests are transactional: pg_dump runs in another process and sees committed rows only. The
+database is flushed afterwards and given back as migrations left it (`serialized_rollback`), so the
+geography and role groups that migrations create are there for the tests that follow.
+"""
+
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from io import StringIO
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import RequestFactory
+from django.utils import translation
+
+from casemgmt.access import access_log_record
+from casemgmt.audit import AppendOnlyModel
+from casemgmt.backup import BackupError, pg_tool
+from casemgmt.models import AccessLog
+from tests.conftest import service_missing
+from tests.trajectories.referral_factories import ENTERED_ON, GUIDANCE_ON, SENT_ON, build_world, referral_in
+from trajectories.models import Participant, PhaseEntry, Referral, Session, Trajectory
+from trajectories.services import (
+    participant_register,
+    session_log_individual,
+    trajectory_advance,
+    trajectory_open,
+)
+
+# pg_dump in another process sees committed rows only.
+transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+NATIONAL_NUMBER = "85.07.30-033.28"
+
+# What must come back, row for row: primary keys and the columns a user would miss.
+RECORDS = {
+    Participant: ["id", "last_name", "national_number_encrypted", "national_number_hash"],
+    Trajectory: ["id", "participant_id", "programme_id"],
+    PhaseEntry: ["id", "trajectory_id", "phase"],
+    Session: ["id", "kind", "duration_minutes"],
+    Referral: ["id", "trajectory_id", "status"],
+    AccessLog: ["id", "action", "participant_id", "username"],
+}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # The commands speak the site's language (Dutch); these tests read their English messages.
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def pg_client_programs():
+    if connection.vendor == "postgresql" and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        service_missing("needs pg_dump and pg_restore: install postgresql-client")
+
+
+def trail_tables() -> list[str]:
+    return sorted(model._meta.db_table for model in apps.get_models()
+                  if issubclass(model, AppendOnlyModel) and model is not AccessLog)
+
+
+def rows(conn, table: str, columns: list[str]) -> set[tuple]:
+    cursor = conn.cursor()
+    cursor.execute(f'SELECT {", ".join(columns)} FROM "{table}"')
+    return {tuple(row) for row in cursor.fetchall()}
+
+
+def everything(conn) -> dict[str, set[tuple]]:
+    """The rows to compare, by table: the records, and every history row by its id."""
+    found = {model._meta.db_table: rows(conn, model._meta.db_table, columns) for model, columns in RECORDS.items()}
+    for table in trail_tables():
+        found[table] = rows(conn, table, ["history_id", "id", "history_type"])
+    return found
+
+
+def small_world() -> Participant:
+    """Two people's paths through the services: registered, enrolled, advanced, a session, a referral
+    in progress, a look at a record in the access log. Returns the person with an identifier."""
+    world = build_world()
+    coach = world.user("coach")
+    person = participant_register(by=coach, first_name="Amal", last_name="Haddad", birth_year=1985,
+                                  national_number=NATIONAL_NUMBER)
+    trajectory = trajectory_open(participant=person, programme=world.ovv, by=coach, coach=coach,
+                                 entered_on=ENTERED_ON)
+    trajectory_advance(trajectory=trajectory, phase=3, on=GUIDANCE_ON, by=coach)
+    session_log_individual(trajectory=world.trajectory, by=coach, held_on=SENT_ON, duration_minutes=60,
+                           notes="Went through the business plan.")
+    referral_in(world, Referral.Status.IN_PROGRESS)
+    request = RequestFactory().get(f"/participants/{person.pk}/")
+    request.user = coach
+    access_log_record(request=request, action=AccessLog.Action.VIEW, obj=person, participant_id=person.pk)
+    return person
+
+
+@pytest.fixture
+def fresh_database(tmp_path) -> Iterator[str]:
+    """The URL of a new, empty database of the test database's kind; dropped afterwards."""
+    if connection.vendor == "sqlite":
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    import psycopg
+
+    settings = connection.settings_dict
+    name = f"casemgmt_restore_{os.getpid()}"
+    params = {"dbname": "postgres", "user": settings["USER"], "password": settings["PASSWORD"],
+              "host": settings["HOST"], "port": settings["PORT"]}
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        credentials = quote(settings["USER"] or "") + (f":{quote(settings['PASSWORD'])}"
+                                                       if settings["PASSWORD"] else "")
+        yield (f"postgres://{credentials}@{settings['HOST'] or 'localhost'}:{settings['PORT'] or 5432}"
+               f"/{name}")
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def connect(url: str):
+    """A plain DB-API connection to the database at `url` (independent of the code under test)."""
+    if url.startswith("sqlite:///"):
+        return sqlite3.connect(url.removeprefix("sqlite:///"))
+    import psycopg
+
+    return psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
+
+
+def make_backup(tmp_path: Path) -> tuple[Path, str]:
+    path = tmp_path / "casemgmt.backup"
+    out = StringIO()
+    call_command("backup", output=str(path), stdout=out)
+    return path, out.getvalue()
+
+
+def restore(path: Path, **options) -> str:
+    out = StringIO()
+    call_command("restore", str(path), stdout=out, **options)
+    return out.getvalue()
+
+
+@transactional
+def test_restore_brings_back_every_record_history_row_and_access_log_row(tmp_path, fresh_database):
+    # given
+    person = small_world()
+    before = everything(connection)
+    assert all(before[model._meta.db_table] for model in RECORDS), "the world should have rows of every kind"
+    assert sum(len(before[table]) for table in trail_tables()) > 50
+    assert person.national_number_encrypted and NATIONAL_NUMBER not in person.national_number_encrypted
+
+    # when
+    path, said = make_backup(tmp_path)
+    restored = restore(path, database_url=fresh_database)
+
+    # then
+    assert path.exists() and path.with_name(path.name + ".json").exists()
+    assert "Manifest" in said and "IDENTIFIER_KEYS" in said
+    assert "Checked: all" in restored
+    with connect(fresh_database) as conn:
+        after = everything(conn)
+    for table, expected in before.items():
+        assert after[table] == expected, f"{table}: rows differ after the restore"
+    # The identifier comes back encrypted, exactly as stored: readable only with IDENTIFIER_KEYS.
+    assert (person.pk, "Haddad", person.national_number_encrypted, person.national_number_hash) \
+        in after["trajectories_participant"]
+
+
+@transactional
+def test_restore_refuses_a_database_that_holds_data_unless_forced(tmp_path, fresh_database):
+    small_world()
+    path, _said = make_backup(tmp_path)
+    restore(path, database_url=fresh_database)
+
+    with pytest.raises(CommandError, match="already holds data") as refused:
+        restore(path, database_url=fresh_database)
+    assert "--force" in str(refused.value)
+
+    assert "Checked: all" in restore(path, database_url=fresh_database, force=True)
+    with connect(fresh_database) as conn:
+        assert everything(conn) == everything(connection)
+
+
+@transactional
+def test_a_postgres_backup_is_a_custom_format_archive_and_keeps_the_trail_append_only(
+    postgres, tmp_path, fresh_database
+):
+    small_world()
+    path, _said = make_backup(tmp_path)
+    restore(path, database_url=fresh_database)
+
+    assert path.read_bytes()[:5] == b"PGDMP", "pg_dump -Fc archives start with PGDMP"
+    manifest = json.loads(path.with_name(path.name + ".json").read_text())
+    dumped_by = int(manifest["tool"].removeprefix("pg_dump (PostgreSQL) ").split(".")[0])
+    assert dumped_by >= connection.pg_version // 10000, "pg_dump must not be older than the server"
+    import psycopg
+
+    with connect(fresh_database) as conn, pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+        conn.execute("UPDATE trajectories_historicalparticipant SET last_name = 'changed'")
+
+
+@transactional
+@pytest.mark.parametrize("damage", ["missing file", "missing manifest", "truncated", "not a backup"])
+def test_restore_refuses_a_missing_or_corrupt_backup_and_changes_nothing(tmp_path, damage):
+    # given a backup, damaged, and a database that holds the world
+    person = small_world()
+    path, _said = make_backup(tmp_path)
+    manifest = path.with_name(path.name + ".json")
+    expected = {
+        "missing file": "No backup file at",
+        "missing manifest": "manifest .* is missing",
+        "truncated": "is corrupt or was changed after the backup",
+        "not a backup": "is not a readable",
+    }[damage]
+    if damage == "missing file":
+        path.unlink()
+    elif damage == "missing manifest":
+        manifest.unlink()
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    else:
+        # Garbage whose size and checksum the manifest was made to agree with.
+        import hashlib
+
+        garbage = os.urandom(4096)
+        path.write_bytes(garbage)
+        data = json.loads(manifest.read_text())
+        data.update(size=len(garbage), sha256=hashlib.sha256(garbage).hexdigest())
+        manifest.write_text(json.dumps(data))
+    before = everything(connection)
+
+    # when restored over the database, even with --force
+    with pytest.raises(CommandError, match=expected) as refused:
+        restore(path, force=True)
+
+    # then the message says what is expected, and nothing changed
+    if damage in ("missing file", "missing manifest"):
+        assert "written by `manage.py backup`" in str(refused.value)
+    assert everything(connection) == before
+    assert Participant.objects.get(pk=person.pk).national_number_encrypted == person.national_number_encrypted
+
+
+@transactional
+def test_restore_fails_loudly_when_the_restored_rows_differ_from_the_manifest(tmp_path, fresh_database):
+    small_world()
+    path, _said = make_backup(tmp_path)
+    manifest = path.with_name(path.name + ".json")
+    data = json.loads(manifest.read_text())
+    data["row_counts"]["trajectories_participant"] += 1
+    manifest.write_text(json.dumps(data))
+
+    with pytest.raises(CommandError, match="does NOT match the backup's manifest") as failed:
+        restore(path, database_url=fresh_database)
+
+    assert "trajectories_participant" in str(failed.value)
+
+
+def test_a_missing_postgres_client_is_named_with_the_version_needed():
+    with pytest.raises(BackupError) as missing:
+        pg_tool("pg_dump", at_least=99)
+
+    assert "pg_dump of PostgreSQL 99 or newer is needed" in str(missing.value)
+    assert "postgresql-client-99" in str(missing.value)
