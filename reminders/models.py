@@ -201,7 +201,9 @@ class Reminder(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["recipient", "status"]),
+            # A recipient's open reminders, soonest due first (the panel and the list): read in order from
+            # the index, however many a busy coach has.
+            models.Index(fields=["recipient", "status", "due_on", "id"], name="reminder_recipient_due"),
             models.Index(fields=["rule", "status"]),
         ]
 

@@ -14,7 +14,9 @@ def reminders_open_for(user: User) -> QuerySet[Reminder]:
         return Reminder.objects.none()
     return (
         Reminder.objects.open().filter(recipient=user)
-        .select_related("programme", "trajectory__participant", "referral", "session", "period")
+        # What a reminder shows: its programme and person, and the trajectory its link leads through (few
+        # joins: the query is planned afresh on every page).
+        .select_related("programme", "trajectory__participant")
         .order_by("due_on", "id")
     )
 

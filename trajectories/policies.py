@@ -122,16 +122,14 @@ def restrict(queryset: QuerySet, user: User, *, for_change: bool = False) -> Que
     if role == Role.REFERRER and model not in (PhaseEntry,):
         return queryset.none()
     ids = _trajectory_ids(user, for_change=for_change)
-    if model is Participant:
+    if model in (Participant, ConsentRecord):
         if ids is None:
             return queryset
-        participant_ids = Trajectory.objects.filter(pk__in=ids).values("participant_id")
-        return queryset.filter(pk__in=participant_ids)
-    if model is ConsentRecord:
-        if ids is None:
-            return queryset
-        participant_ids = Trajectory.objects.filter(pk__in=ids).values("participant_id")
-        return queryset.filter(participant_id__in=participant_ids)
+        # The people of those trajectories, straight from the scope (one subquery, which PostgreSQL
+        # answers from the index on the scope's column, not by reading every trajectory).
+        participant_ids = Trajectory.objects.filter(_trajectory_scope(user, for_change=for_change))
+        path = "pk" if model is Participant else "participant_id"
+        return queryset.filter(**{f"{path}__in": participant_ids.values("participant_id")})
     if model in (PhaseEntry, Screening, Attendance):
         return queryset if ids is None else queryset.filter(trajectory_id__in=ids)
     if model is Session:
