@@ -1,6 +1,7 @@
 """Shared fixtures, and the rule that tests needing a real service run in CI and never skip there."""
 
 import os
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -73,3 +74,23 @@ def rolled_back(django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+def api_error(response) -> dict:
+    """The body of an API refusal, checked for the API's one shape: {"error": {code, message, fields}}."""
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert {"code", "message", "fields"} <= set(body["error"]), body
+    assert body["error"]["message"].strip(), body
+    return body["error"]
+
+
+def wait_for(condition, what: str, timeout: float = 30.0, poll: float = 0.2):
+    """Call `condition` until it returns something true (returned), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")

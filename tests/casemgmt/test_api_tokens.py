@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from casemgmt.audit import save_as
 from casemgmt.models import User
 from partners.models import StaffMember
+from tests.conftest import api_error as error
 from tests.factories import StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,13 +63,6 @@ def with_token(token: str) -> APIClient:
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
-
-def error(response) -> dict:
-    body = response.json()
-    assert set(body) == {"error"}, body
-    assert {"code", "message", "fields"} <= set(body["error"]), body
-    assert body["error"]["message"].strip()
-    return body["error"]
 
 
 # Obtaining a token

@@ -29,7 +29,7 @@ import requests
 from celery import Celery
 from cryptography.fernet import Fernet
 
-from tests.conftest import service_missing
+from tests.conftest import service_missing, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -62,15 +62,6 @@ for username, code, role in (("coach.stebo", "stebo", StaffMember.Role.COACH),
 print(json.dumps({"microstart": organisations["microstart"].pk}))
 """
 
-
-def wait_for(condition, what: str, timeout: float = TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def free_port() -> int:

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from reminders.models import Reminder, Rule
+from tests.conftest import api_error as error
 from tests.conftest import otp_login
 from tests.reminders.factories import ReminderFactory
 from tests.reminders.world import D, scan
@@ -37,11 +38,6 @@ def ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return [row["id"] for row in response.json()["results"]]
 
-
-def error(response) -> dict:
-    body = response.json()
-    assert {"code", "message", "fields"} <= set(body["error"])
-    return body["error"]
 
 
 def test_the_list_is_my_open_reminders_newest_due_first_and_no_one_elses(world):

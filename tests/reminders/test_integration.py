@@ -31,7 +31,7 @@ from casemgmt.celery import app
 from reminders.models import Reminder, ReminderSettings, Rule
 from reminders.services import reminder_settings_save
 from reminders.tasks import scan_all
-from tests.conftest import service_missing
+from tests.conftest import service_missing, wait_for
 from tests.reminders.world import D
 from trajectories.services import session_log_individual
 
@@ -45,20 +45,10 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2017-03-07"
 TIMEOUT = 30.0
-POLL = 0.2
 # A dedicated Redis database on the server of REDIS_URL: the tests' queues never mix with the app's.
 REDIS_URL = urlunsplit(urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")._replace(path="/15"))
 DEAD_BROKER_URL = "redis://127.0.0.1:6390/15"  # nothing listens there
 
-
-def wait_for(condition, what: str, timeout: float = TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(POLL)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def database_url() -> str:

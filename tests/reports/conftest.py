@@ -79,3 +79,13 @@ def population(_population_of_module, db) -> Population:
               *world.people.values(), *world.ovv_trajectories.values(), *world.lba_trajectories.values(),
               *world.sessions.values(), *world.staff.values())
     return world
+
+
+@pytest.fixture
+def world(_world_of_module, db):
+    """The module's world as its `_world_of_module` built it (once, rolled back at the module's end): a test
+    may have added people, whose rows are gone, so the list is cut back and the records read again."""
+    world, built = _world_of_module
+    del world.trajectories[built:]
+    refreshed(world.ovv, world.lba, *world.users.values(), *world.trajectories)
+    return world

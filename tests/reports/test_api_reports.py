@@ -15,8 +15,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from casemgmt.models import AccessLog
+from tests.conftest import api_error as error
 from tests.conftest import otp_login, rolled_back
-from tests.reports.conftest import refreshed, seeded_ovv
+from tests.reports.conftest import seeded_ovv
 from tests.reports.small_world import D, World, build_world, enrol, fill, known_funnel
 from trajectories.services import trajectory_end
 
@@ -42,13 +43,6 @@ def _world_of_module(django_db_setup, django_db_blocker):
         yield world, len(world.trajectories)
 
 
-@pytest.fixture
-def world(_world_of_module, db) -> World:
-    world, built = _world_of_module
-    del world.trajectories[built:]
-    refreshed(world.ovv, world.lba, *world.users.values(), *world.trajectories)
-    return world
-
 
 @pytest.fixture(autouse=True)
 def fresh_throttles():
@@ -69,11 +63,6 @@ def client_for(world: World, role: str | None) -> APIClient:
 def url(kind: str, code: str = "OVV") -> str:
     return reverse(f"api_programme_{kind}", kwargs={"code": code})
 
-
-def error(response) -> dict:
-    body = response.json()
-    assert {"code", "message", "fields"} <= set(body["error"]), body
-    return body["error"]
 
 
 def logged(kind: str, action=AccessLog.Action.REPORT) -> int:

@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from tests.conftest import rolled_back
-from tests.reports.conftest import refreshed, seeded_ovv
-from tests.reports.small_world import World, build_world, fill, known_funnel
+from tests.reports.conftest import seeded_ovv
+from tests.reports.small_world import build_world, fill, known_funnel
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +24,6 @@ def _world_of_module(django_db_setup, django_db_blocker):
         known_funnel(world)
         yield world, len(world.trajectories)
 
-
-@pytest.fixture
-def world(_world_of_module, db) -> World:
-    world, built = _world_of_module
-    # A test may have added people (and its rows are gone): keep the list as it was built.
-    del world.trajectories[built:]
-    refreshed(world.ovv, world.lba, *world.users.values(), *world.trajectories)
-    return world
 
 
 def report(*args: str) -> str:

@@ -58,12 +58,6 @@ def queries(client: APIClient, url: str, params: dict | None = None) -> int:
     return len(context.captured_queries)
 
 
-def error(response) -> dict:
-    """The API's error body, checked for its one shape."""
-    body = response.json()["error"]
-    assert set(body) >= {"code", "message", "fields"} and body["message"], body
-    return body
-
 
 def auditor_at(organisation: Organisation) -> User:
     return staff("auditor", organisation, StaffMember.Role.AUDITOR)

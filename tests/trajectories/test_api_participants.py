@@ -8,7 +8,8 @@ import pytest
 
 from casemgmt.models import AccessLog
 from partners.models import SpecialisationOffer
-from tests.trajectories.api_clients import api, auditor_at, current_code, error, queries, token_client
+from tests.conftest import api_error as error
+from tests.trajectories.api_clients import api, auditor_at, current_code, queries, token_client
 from tests.trajectories.factories import row_counts
 from trajectories.models import ConsentRecord, Participant, Trajectory
 from trajectories.services import (

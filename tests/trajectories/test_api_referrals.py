@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from casemgmt.clock import today
 from casemgmt.models import AccessLog
+from tests.conftest import api_error as error
 from tests.conftest import otp_login, rolled_back
 from tests.trajectories.factories import row_counts
 from tests.trajectories.referral_factories import (
@@ -68,13 +69,6 @@ def ids(response) -> set[int]:
     assert response.status_code == 200, response.content
     return {row["id"] for row in response.json()["results"]}
 
-
-def error(response) -> dict:
-    body = response.json()
-    assert set(body) == {"error"}, body
-    assert {"code", "message", "fields"} <= set(body["error"]), body
-    assert body["error"]["message"].strip()
-    return body["error"]
 
 
 def counts() -> dict[str, int]:

@@ -7,8 +7,9 @@ import datetime
 import pytest
 
 from casemgmt.models import AccessLog
+from tests.conftest import api_error as error
 from tests.factories import ProgrammeFactory
-from tests.trajectories.api_clients import api, auditor_at, error, queries, token_client
+from tests.trajectories.api_clients import api, auditor_at, queries, token_client
 from tests.trajectories.factories import row_counts, running_programme, today
 from trajectories.models import Session, Trajectory
 from trajectories.services import (

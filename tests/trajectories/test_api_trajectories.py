@@ -7,7 +7,8 @@ import datetime
 import pytest
 
 from casemgmt.models import AccessLog
-from tests.trajectories.api_clients import api, auditor_at, error, queries, staff, token_client
+from tests.conftest import api_error as error
+from tests.trajectories.api_clients import api, auditor_at, queries, staff, token_client
 from tests.trajectories.factories import row_counts
 from trajectories.models import Screening, Trajectory
 from trajectories.services import participant_register, trajectory_end, trajectory_open

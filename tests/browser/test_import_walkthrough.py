@@ -1,0 +1,48 @@
+"""Importing participants in a real browser: a coach uploads a spreadsheet with one wrong date, reads which
+row is refused and why while nothing is saved, corrects it and imports the whole file."""
+
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from casemgmt.models import Programme, User
+from tests.browser.conftest import PageLog, nl, sign_in
+from trajectories.models import Participant
+
+HEADER = "voornaam;achternaam;geboortejaar;postcode;fase1;fase2\n"
+AMIRA = "Amira;Haddad;1990;2000;15/01/2017;02/02/2017\n"
+
+
+def _upload(page: Page, tmp_path, name: str, content: str, programme: Programme) -> None:
+    path = tmp_path / name
+    path.write_text(HEADER + content, encoding="utf-8")
+    page.goto(reverse("trajectories:participant_import"))
+    page.locator("#id_file").set_input_files(path)
+    page.locator("#id_programme").select_option(str(programme.pk))
+    page.locator("#id_consent").check()
+    page.get_by_role("button", name=nl("Import"), exact=True).click()
+
+
+def test_a_coach_sees_the_refused_row_corrects_it_and_imports_the_file(
+    page: Page, live_server, stebo_coach: User, ovv: Programme, page_log: PageLog, tmp_path
+):
+    sign_in(page, live_server, "coach.stebo")
+
+    _upload(page, tmp_path, "deelnemers.csv", AMIRA + "Yusuf;Karimi;1985;9000;31/02/2017;\n", ovv)
+
+    report = page.locator("#import-status")
+    expect(report.get_by_role("alert")).to_be_visible()
+    refused = report.get_by_role("row").filter(has_text="31/02/2017")
+    expect(refused).to_have_count(1)
+    expect(refused.get_by_role("cell").first).to_have_text("3")  # the spreadsheet's line of Yusuf
+    expect(refused).to_contain_text("fase1")
+    assert not Participant.objects.filter(last_name__in=["Haddad", "Karimi"]).exists()  # nothing half-imported
+
+    _upload(page, tmp_path, "deelnemers-verbeterd.csv", AMIRA + "Yusuf;Karimi;1985;9000;28/02/2017;\n", ovv)
+
+    expect(page.locator("#import-status").get_by_role("status")).to_be_visible()
+    imported = Participant.objects.filter(last_name__in=["Haddad", "Karimi"])
+    assert sorted(imported.values_list("first_name", flat=True)) == ["Amira", "Yusuf"]
+    amira = imported.get(first_name="Amira").trajectories.get()
+    assert sorted(amira.phase_entries.values_list("phase", flat=True)) == [1, 2]
+    assert amira.coach == stebo_coach
+    page_log.assert_clean()
