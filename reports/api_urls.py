@@ -5,10 +5,11 @@ from django.urls import path
 from reports.api import DoubleFundingView, EsfView, FinancingView, FunnelView, MoneyView
 
 urlpatterns = [
-    path("programmes/<str:code>/reports/funnel/", FunnelView.as_view(), name="api_programme_funnel"),
-    path("programmes/<str:code>/reports/financing/", FinancingView.as_view(), name="api_programme_financing"),
-    path("programmes/<str:code>/reports/money/", MoneyView.as_view(), name="api_programme_money"),
-    path("programmes/<str:code>/reports/esf/", EsfView.as_view(), name="api_programme_esf"),
-    path("programmes/<str:code>/reports/double-funding/", DoubleFundingView.as_view(),
+    path("programmes/<slug:code>/reports/funnel/", FunnelView.as_view(), name="api_programme_funnel"),
+    path("programmes/<slug:code>/reports/financing/", FinancingView.as_view(),
+         name="api_programme_financing"),
+    path("programmes/<slug:code>/reports/money/", MoneyView.as_view(), name="api_programme_money"),
+    path("programmes/<slug:code>/reports/esf/", EsfView.as_view(), name="api_programme_esf"),
+    path("programmes/<slug:code>/reports/double-funding/", DoubleFundingView.as_view(),
          name="api_programme_double_funding"),
 ]

@@ -312,9 +312,9 @@ def esf(request: HttpRequest, code: str) -> HttpResponse:
 
 urlpatterns = [
     path("", report_index, name="index"),
-    path("<str:code>/funnel/", funnel, name="funnel"),
-    path("<str:code>/financing/", financing, name="financing"),
-    path("<str:code>/money/", money, name="money"),
-    path("<str:code>/double-funding/", double_funding, name="double_funding"),
-    path("<str:code>/esf/", esf, name="esf"),
+    path("<slug:code>/funnel/", funnel, name="funnel"),
+    path("<slug:code>/financing/", financing, name="financing"),
+    path("<slug:code>/money/", money, name="money"),
+    path("<slug:code>/double-funding/", double_funding, name="double_funding"),
+    path("<slug:code>/esf/", esf, name="esf"),
 ]

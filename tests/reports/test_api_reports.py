@@ -240,6 +240,14 @@ def test_a_programme_outside_reach_is_a_404_and_logged_as_denied(world, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_code_that_is_no_programme_code_is_a_404_in_the_error_shape(world, kind):
+    # A NUL byte would reach PostgreSQL (which refuses such text) if the address took any string.
+    response = client_for(world, "coordinator").get(url(kind).replace("/OVV/", "/O%00V/"))
+
+    assert response.status_code == 404 and error(response)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_report_given_is_logged_once_with_who_and_which_programme(world, kind):
     client_for(world, "coordinator").get(url(kind))
     client_for(world, "auditor").get(url(kind, "ovv"))

@@ -88,5 +88,5 @@ class ProgrammeDetail(ProgrammeViewSetMixin, generics.RetrieveAPIView):
 
 urlpatterns = [
     path("programmes/", ProgrammeList.as_view(), name="api_programme_list"),
-    path("programmes/<str:code>/", ProgrammeDetail.as_view(), name="api_programme_detail"),
+    path("programmes/<slug:code>/", ProgrammeDetail.as_view(), name="api_programme_detail"),
 ]
