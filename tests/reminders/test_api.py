@@ -9,22 +9,14 @@ from rest_framework.test import APIClient
 
 from reminders.models import Reminder, Rule
 from tests.conftest import api_error as error
-from tests.conftest import otp_login
 from tests.reminders.factories import ReminderFactory
 from tests.reminders.world import D, scan
+from tests.trajectories.api_clients import api
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/reminders/"
 DUE_ON = D(2017, 3, 1)
 
-
-def signed_in(user, *, second_factor: bool = False) -> APIClient:
-    client = APIClient(headers={"Accept-Language": "en"})
-    if second_factor:
-        otp_login(client, user)
-    else:
-        client.force_login(user)
-    return client
 
 
 def remind(world, recipient, *, rule=Rule.NO_CONTACT, due_on=DUE_ON, message="Call back",
@@ -45,9 +37,9 @@ def test_the_list_is_my_open_reminders_newest_due_first_and_no_one_elses(world):
     newer = remind(world, world.coach, due_on=D(2017, 4, 1))
     remind(world, world.coordinator, message="Not for the coach")
     dismissed = remind(world, world.coach, due_on=D(2017, 5, 1))
-    signed_in(world.coach).post(f"{LIST}{dismissed.pk}/dismiss/")
+    api(world.coach).post(f"{LIST}{dismissed.pk}/dismiss/")
 
-    response = signed_in(world.coach).get(LIST)
+    response = api(world.coach).get(LIST)
 
     assert ids(response) == [newer.pk, older.pk]
     row = response.json()["results"][0]
@@ -63,7 +55,7 @@ def test_other_statuses_rules_and_programmes_on_request(world, other_programme):
     open_one = remind(world, world.coach, rule=Rule.PHASE_STALE)
     elsewhere = remind(world, world.coach, programme=other_programme)
     dismissed = remind(world, world.coach, due_on=D(2017, 5, 1))
-    client = signed_in(world.coach)
+    client = api(world.coach)
     client.post(f"{LIST}{dismissed.pk}/dismiss/")
 
     assert ids(client.get(LIST, {"status": "dismissed"})) == [dismissed.pk]
@@ -75,7 +67,7 @@ def test_other_statuses_rules_and_programmes_on_request(world, other_programme):
 
 @pytest.mark.parametrize("query", [{"status": "forgotten"}, {"rule": "nope"}])
 def test_a_bad_filter_is_a_400_in_the_error_shape(world, query):
-    response = signed_in(world.coach).get(LIST, query)
+    response = api(world.coach).get(LIST, query)
 
     assert response.status_code == 400
     assert error(response)["code"] == "invalid" and set(query) <= set(error(response)["fields"])
@@ -86,7 +78,7 @@ def test_a_partners_referral_reminder_from_the_scan_points_at_the_referral_not_t
                               sent_on=D(2017, 2, 1))
     scan(D(2017, 2, 7), Rule.REFERRAL_UNANSWERED)
 
-    rows = signed_in(world.partner).get(LIST).json()["results"]
+    rows = api(world.partner).get(LIST).json()["results"]
 
     assert [(row["rule"], row["referral"], row["trajectory"]) for row in rows] == [
         ("referral_unanswered", referral.pk, None)]
@@ -95,8 +87,8 @@ def test_a_partners_referral_reminder_from_the_scan_points_at_the_referral_not_t
 def test_a_coordinator_signed_in_without_the_second_factor_is_refused_in_the_error_shape(world):
     remind(world, world.coordinator)
 
-    refused = signed_in(world.coordinator).get(LIST)
-    allowed = signed_in(world.coordinator, second_factor=True).get(LIST)
+    refused = api(world.coordinator, second_factor=False).get(LIST)
+    allowed = api(world.coordinator).get(LIST)
 
     assert refused.status_code == 403 and error(refused)["code"] == "second_factor_required"
     assert allowed.status_code == 200 and len(allowed.json()["results"]) == 1
@@ -115,19 +107,19 @@ def test_signed_out_is_refused(world):
 def test_dismissing_puts_my_reminder_aside_through_the_service(world):
     reminder = remind(world, world.coach)
 
-    response = signed_in(world.coach).post(f"{LIST}{reminder.pk}/dismiss/")
+    response = api(world.coach).post(f"{LIST}{reminder.pk}/dismiss/")
 
     assert response.status_code == 200
     assert response.json()["status"] == "dismissed" and response.json()["closed_at"]
     reminder.refresh_from_db()
     assert (reminder.status, reminder.closed_by) == (Reminder.Status.DISMISSED, world.coach)
-    assert ids(signed_in(world.coach).get(LIST)) == []
+    assert ids(api(world.coach).get(LIST)) == []
 
 
 def test_someone_elses_reminder_is_a_404_and_stays_open(world):
     reminder = remind(world, world.coordinator)
 
-    for client in (signed_in(world.coach), signed_in(world.partner)):
+    for client in (api(world.coach), api(world.partner)):
         response = client.post(f"{LIST}{reminder.pk}/dismiss/")
         assert response.status_code == 404 and error(response)["code"] == "not_found"
     reminder.refresh_from_db()
@@ -136,7 +128,7 @@ def test_someone_elses_reminder_is_a_404_and_stays_open(world):
 
 def test_a_reminder_no_longer_open_is_refused_with_the_rule(world):
     reminder = remind(world, world.coach)
-    client = signed_in(world.coach)
+    client = api(world.coach)
     client.post(f"{LIST}{reminder.pk}/dismiss/")
 
     response = client.post(f"{LIST}{reminder.pk}/dismiss/")
@@ -148,7 +140,7 @@ def test_a_reminder_no_longer_open_is_refused_with_the_rule(world):
 
 def test_dismiss_takes_a_post_only_and_a_malformed_id_is_a_404(world):
     reminder = remind(world, world.coach)
-    client = signed_in(world.coach)
+    client = api(world.coach)
 
     assert client.get(f"{LIST}{reminder.pk}/dismiss/").status_code == 405
     for malformed in ("x", "1.5", str(2**70)):
@@ -178,7 +170,7 @@ def test_the_list_runs_the_same_queries_for_three_times_the_reminders(world, oth
                             object_id=f"p{number}")
 
     add(3)
-    client = signed_in(world.coach)
+    client = api(world.coach)
     few = list_queries(client), list_queries(client, {"status": "all", "rule": "period_end"})
 
     add(6)

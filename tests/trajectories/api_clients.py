@@ -21,12 +21,12 @@ def staff(username: str, organisation: Organisation, role: str) -> User:
     return StaffMemberFactory(user=UserFactory(username=username), organisation=organisation, role=role).user
 
 
-def api(user: User | None = None) -> APIClient:
+def api(user: User | None = None, *, second_factor: bool | None = None) -> APIClient:
     """A client in English, signed in as `user` through the session, with the second factor given when
-    the role needs one."""
+    the role needs one (`second_factor` says otherwise: False signs in with the password alone)."""
     client = APIClient(headers={"accept-language": "en"})
     if user is not None:
-        if role_of(user) in TWO_FACTOR_ROLES:
+        if role_of(user) in TWO_FACTOR_ROLES if second_factor is None else second_factor:
             otp_login(client, user)
         else:
             client.force_login(user)

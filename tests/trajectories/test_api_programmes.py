@@ -6,10 +6,8 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from partners.models import ProgrammeRole, StaffMember
-from tests.conftest import otp_login
 from tests.factories import (
     OrganisationFactory,
     ProgrammeFactory,
@@ -18,6 +16,7 @@ from tests.factories import (
     StaffMemberFactory,
     UserFactory,
 )
+from tests.trajectories.api_clients import api
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/programmes/"
@@ -34,14 +33,6 @@ def lba(ovv):
     ReportingPeriodFactory(programme=lba, number=1, starts_on=lba.starts_on, ends_on=lba.ends_on)
     return lba
 
-
-def client_of(user, *, second_factor: bool = False) -> APIClient:
-    client = APIClient(headers={"Accept-Language": "en"})
-    if second_factor:
-        otp_login(client, user)
-    else:
-        client.force_login(user)
-    return client
 
 
 def codes(response) -> list[str]:
@@ -61,7 +52,7 @@ def test_a_user_lists_the_programmes_their_organisation_works_in(lba, orgs, orga
     organisation = orgs.get(organisation) or lba.organisation_roles.get().organisation
     user = StaffMemberFactory(organisation=organisation, role=role).user
 
-    client = client_of(user, second_factor=role in (Role.COORDINATOR, Role.AUDITOR))
+    client = api(user)
 
     assert codes(client.get(LIST)) == expected
 
@@ -70,14 +61,14 @@ def test_an_admin_sees_every_programme_and_someone_without_an_organisation_none(
     admin = UserFactory(is_superuser=True, is_staff=True)
     nobody = UserFactory()
 
-    assert codes(client_of(admin, second_factor=True).get(LIST)) == ["LBA", "OVV"]
-    assert codes(client_of(nobody).get(LIST)) == []
+    assert codes(api(admin).get(LIST)) == ["LBA", "OVV"]
+    assert codes(api(nobody).get(LIST)) == []
 
 
 def test_a_programme_shows_its_dates_periods_and_what_the_organisation_does_in_it(lba, orgs):
     coordinator = StaffMemberFactory(organisation=orgs["stebo"], role=Role.COORDINATOR).user
 
-    response = client_of(coordinator, second_factor=True).get(f"{LIST}ovv/")
+    response = api(coordinator).get(f"{LIST}ovv/")
 
     assert response.status_code == 200
     assert response.json() == {
@@ -96,7 +87,7 @@ def test_a_programme_shows_its_dates_periods_and_what_the_organisation_does_in_i
 
 def test_a_programme_outside_the_users_reach_is_a_404_like_one_that_does_not_exist(lba, orgs):
     coach = StaffMemberFactory(organisation=orgs["stebo"], role=Role.COACH).user
-    client = client_of(coach)
+    client = api(coach)
 
     for code in ("LBA", "NOPE"):
         response = client.get(f"{LIST}{code}/")
@@ -106,7 +97,7 @@ def test_a_programme_outside_the_users_reach_is_a_404_like_one_that_does_not_exi
 
 def test_the_list_runs_the_same_queries_for_more_programmes_and_periods(lba, orgs):
     coach = StaffMemberFactory(organisation=orgs["stebo"], role=Role.COACH).user
-    client = client_of(coach)
+    client = api(coach)
 
     def add(count: int, start: int) -> None:
         for number in range(start, start + count):

@@ -11,12 +11,12 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from casemgmt.clock import today
 from casemgmt.models import AccessLog
 from tests.conftest import api_error as error
-from tests.conftest import otp_login, rolled_back
+from tests.conftest import rolled_back
+from tests.trajectories.api_clients import api
 from tests.trajectories.factories import row_counts
 from tests.trajectories.referral_factories import (
     ROLES,
@@ -50,15 +50,6 @@ def world(django_db_setup, django_db_blocker):
     with rolled_back(django_db_blocker):
         yield build_world()
 
-
-def client_of(world, role: str) -> APIClient:
-    client = APIClient(headers={"Accept-Language": "en"})
-    user = world.user(role)
-    if role in TWO_FACTOR:
-        otp_login(client, user)
-    else:
-        client.force_login(user)
-    return client
 
 
 def detail(referral: Referral, action: str = "") -> str:
@@ -100,7 +91,7 @@ def two(world):
 ])
 def test_each_role_lists_the_referrals_the_policy_lets_it_see(world, two, role, sees):
     by_name = dict(zip(("microstart", "zenitor"), two, strict=True))
-    client = client_of(world, role)
+    client = api(world.user(role))
 
     listed = ids(client.get(LIST))
 
@@ -112,7 +103,7 @@ def test_each_role_lists_the_referrals_the_policy_lets_it_see(world, two, role, 
 def test_a_partner_sees_only_what_the_referral_needs(world, two):
     microstart, _zenitor = two
 
-    row = client_of(world, "partner_microstart").get(LIST).json()["results"][0]
+    row = api(world.user("partner_microstart")).get(LIST).json()["results"][0]
 
     assert set(row) == PARTNER_FIELDS
     assert row["audience"] == "partner"
@@ -129,7 +120,7 @@ def test_a_partner_sees_only_what_the_referral_needs(world, two):
 def test_the_people_who_coach_see_the_ids_that_lead_on_and_why_it_went_without_consent(world, two):
     _microstart, zenitor = two
 
-    row = client_of(world, "coach").get(detail(zenitor)).json()
+    row = api(world.user("coach")).get(detail(zenitor)).json()
 
     assert set(row) == FULL_FIELDS
     assert row["audience"] == "full"
@@ -144,7 +135,7 @@ def test_the_people_who_coach_see_the_ids_that_lead_on_and_why_it_went_without_c
 def test_the_partners_view_names_nothing_else_of_the_file(world, two):
     participant = world.trajectory.participant
 
-    body = client_of(world, "partner_microstart").get(LIST).content.decode()
+    body = api(world.user("partner_microstart")).get(LIST).content.decode()
 
     for hidden in ("national_number", "birth_year", "gender", "nationality", "postcode", "education",
                    "consent_override_reason", "trajectory", "referred_by"):
@@ -155,34 +146,34 @@ def test_the_partners_view_names_nothing_else_of_the_file(world, two):
 def test_a_partner_who_answers_with_a_step_dated_long_ago_sees_the_answer_and_then_no_more(world):
     referral = referral_in(world, Status.SENT)
 
-    response = client_of(world, "partner_microstart").post(detail(referral, "decline"),
+    response = api(world.user("partner_microstart")).post(detail(referral, "decline"),
                                                            {"reason": "No capacity.", "on": "2017-03-03"})
 
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["closed_on"]) == ("declined", "2017-03-03")
     assert [step["status"] for step in response.json()["steps"]] == ["sent", "declined"]
-    assert client_of(world, "partner_microstart").get(detail(referral)).status_code == 404
+    assert api(world.user("partner_microstart")).get(detail(referral)).status_code == 404
 
 
 def test_a_partner_loses_sight_of_a_referral_some_time_after_it_closed(world):
     declined = referral_in(world, Status.DECLINED)  # closed in 2017, long past the access window
 
-    assert client_of(world, "partner_microstart").get(detail(declined)).status_code == 404
-    assert ids(client_of(world, "partner_microstart").get(LIST)) == set()
-    assert client_of(world, "coach").get(detail(declined)).status_code == 200
+    assert api(world.user("partner_microstart")).get(detail(declined)).status_code == 404
+    assert ids(api(world.user("partner_microstart")).get(LIST)) == set()
+    assert api(world.user("coach")).get(detail(declined)).status_code == 200
 
 
 def test_looking_at_a_referral_is_logged_with_the_person(world, two):
     microstart, _zenitor = two
 
-    client_of(world, "partner_microstart").get(detail(microstart))
+    api(world.user("partner_microstart")).get(detail(microstart))
 
     log = AccessLog.objects.filter(action=AccessLog.Action.VIEW, object_id=str(microstart.pk)).get()
     assert (log.user, log.participant_id) == (world.user("partner_microstart"), world.trajectory.participant_id)
 
 
 def test_a_referral_that_does_not_exist_and_a_malformed_id_are_404s_in_the_error_shape(world):
-    client = client_of(world, "coach")
+    client = api(world.user("coach"))
 
     for path in (f"{LIST}999999/", f"{LIST}abc/", f"{LIST}1.5/", f"{LIST}99999999999999999999999/",
                  f"{LIST}999999/accept/", f"{LIST}9.5e-47/accept/"):
@@ -201,7 +192,7 @@ def create_body(world, **overrides) -> dict:
 
 @pytest.mark.parametrize("role", ["coach", "coordinator"])
 def test_the_coach_or_a_coordinator_sends_a_referral(world, role):
-    response = client_of(world, role).post(LIST, create_body(world, sent_on="2017-03-02"))
+    response = api(world.user(role)).post(LIST, create_body(world, sent_on="2017-03-02"))
 
     assert response.status_code == 201, response.content
     data = response.json()
@@ -215,7 +206,7 @@ def test_the_coach_or_a_coordinator_sends_a_referral(world, role):
 def test_no_one_else_sends_a_referral(world, role):
     before = counts()
 
-    response = client_of(world, role).post(LIST, create_body(world))
+    response = api(world.user(role)).post(LIST, create_body(world))
 
     assert response.status_code == 403
     assert error(response)["code"] == "permission_denied"
@@ -225,7 +216,7 @@ def test_no_one_else_sends_a_referral(world, role):
 def test_another_coach_cannot_refer_a_trajectory_they_do_not_coach(world):
     before = counts()
 
-    response = client_of(world, "other_coach").post(LIST, create_body(world))
+    response = api(world.user("other_coach")).post(LIST, create_body(world))
 
     assert response.status_code == 400
     assert "trajectory" in error(response)["fields"]
@@ -236,9 +227,9 @@ def test_without_consent_a_coach_is_refused_with_the_rule_and_a_coordinator_need
     body = create_body(world, specialisation="personal-feasibility", organisation="zenitor")
     before = counts()
 
-    refused = client_of(world, "coach").post(LIST, body)
-    no_reason = client_of(world, "coordinator").post(LIST, body)
-    sent = client_of(world, "coordinator").post(LIST, {**body, "consent_override_reason": "Urgent."})
+    refused = api(world.user("coach")).post(LIST, body)
+    no_reason = api(world.user("coordinator")).post(LIST, body)
+    sent = api(world.user("coordinator")).post(LIST, {**body, "consent_override_reason": "Urgent."})
 
     assert (refused.status_code, error(refused)["code"]) == (400, "referral_needs_consent")
     assert "Zenitor" in error(refused)["message"]
@@ -256,7 +247,7 @@ def test_without_consent_a_coach_is_refused_with_the_rule_and_a_coordinator_need
     ({"trajectory": 999999}, "trajectory"),
 ])
 def test_bad_input_to_send_is_a_400_on_its_field(world, body, field):
-    response = client_of(world, "coach").post(LIST, create_body(world, **body))
+    response = api(world.user("coach")).post(LIST, create_body(world, **body))
 
     assert response.status_code == 400
     assert error(response)["code"] == "invalid"
@@ -264,7 +255,7 @@ def test_bad_input_to_send_is_a_400_on_its_field(world, body, field):
 
 
 def test_a_specialisation_the_organisation_does_not_offer_is_refused_by_the_rule(world):
-    response = client_of(world, "coach").post(LIST, create_body(world, organisation="zenitor"))
+    response = api(world.user("coach")).post(LIST, create_body(world, organisation="zenitor"))
 
     assert (response.status_code, error(response)["code"]) == (400, "referral_not_offered")
 
@@ -294,7 +285,7 @@ def test_only_the_receiving_partner_takes_a_partner_step(world, action, role):
     referral = referral_in(world, start)
     before = counts()
 
-    response = client_of(world, role).post(detail(referral, action), body)
+    response = api(world.user(role)).post(detail(referral, action), body)
 
     if role == "partner_microstart":
         assert response.status_code == 200, response.content
@@ -313,7 +304,7 @@ def test_only_the_coach_or_a_coordinator_withdraws(world, role):
     referral = referral_in(world, Status.ACCEPTED)
     before = counts()
 
-    response = client_of(world, role).post(detail(referral, "withdraw"), {"reason": "Found another route."})
+    response = api(world.user(role)).post(detail(referral, "withdraw"), {"reason": "Found another route."})
 
     if role in ("coach", "coordinator"):
         assert response.status_code == 200, response.content
@@ -332,7 +323,7 @@ def test_a_step_its_status_does_not_allow_is_refused_by_the_rule(world, start, a
     referral = referral_in(world, start, last_on=today() - datetime.timedelta(days=1))
     before = counts()
 
-    response = client_of(world, "partner_microstart").post(detail(referral, action), PARTNER_STEPS[action][1])
+    response = api(world.user("partner_microstart")).post(detail(referral, action), PARTNER_STEPS[action][1])
 
     assert response.status_code == 400
     assert error(response)["code"] == "referral_transition"
@@ -342,7 +333,7 @@ def test_a_step_its_status_does_not_allow_is_refused_by_the_rule(world, start, a
 def test_a_withdrawal_of_a_closed_referral_is_refused_by_the_rule(world):
     referral = referral_in(world, Status.COMPLETED)
 
-    response = client_of(world, "coach").post(detail(referral, "withdraw"), {"reason": "Too late."})
+    response = api(world.user("coach")).post(detail(referral, "withdraw"), {"reason": "Too late."})
 
     assert (response.status_code, error(response)["code"]) == (400, "referral_transition")
 
@@ -354,7 +345,7 @@ def test_a_step_without_what_it_needs_is_a_400_on_the_field(world, action, field
     referral = referral_in(world, start)
     before = counts()
 
-    response = client_of(world, "partner_microstart").post(
+    response = api(world.user("partner_microstart")).post(
         detail(referral, action), {name: value for name, value in body.items() if name != field})
 
     assert response.status_code == 400
@@ -365,7 +356,7 @@ def test_a_step_without_what_it_needs_is_a_400_on_the_field(world, action, field
 def test_a_step_dated_before_the_previous_one_is_refused(world):
     referral = referral_in(world, Status.SENT)
 
-    response = client_of(world, "partner_microstart").post(detail(referral, "accept"), {"on": "2017-03-01"})
+    response = api(world.user("partner_microstart")).post(detail(referral, "accept"), {"on": "2017-03-01"})
 
     assert (response.status_code, error(response)["code"]) == (400, "referral_step_date")
 
@@ -373,7 +364,7 @@ def test_a_step_dated_before_the_previous_one_is_refused(world):
 def test_completing_records_the_typed_result_of_the_kind_and_only_its_fields(world):
     referral = referral_in(world, Status.IN_PROGRESS)
 
-    response = client_of(world, "partner_microstart").post(detail(referral, "complete"),
+    response = api(world.user("partner_microstart")).post(detail(referral, "complete"),
                                                            PARTNER_STEPS["complete"][1])
 
     assert response.status_code == 200
@@ -399,7 +390,7 @@ def test_a_result_that_does_not_fit_the_kind_is_refused_and_nothing_is_written(w
     referral = referral_in(world, Status.IN_PROGRESS)
     before = counts()
 
-    response = client_of(world, "partner_microstart").post(
+    response = api(world.user("partner_microstart")).post(
         detail(referral, "complete"), {"feedback": "Done.", "result": result})
 
     assert response.status_code == 400
@@ -414,7 +405,7 @@ def test_a_result_that_does_not_fit_the_kind_is_refused_and_nothing_is_written(w
 def test_the_partner_follows_up_a_granted_credit_after_it_closed(world):
     referral = referral_in(world, Status.COMPLETED, last_on=today())
 
-    response = client_of(world, "partner_microstart").post(
+    response = api(world.user("partner_microstart")).post(
         detail(referral, "follow-up"), {"repayment_follow_up": "Repaying on schedule."})
 
     assert response.status_code == 200
@@ -425,28 +416,28 @@ def test_a_follow_up_belongs_to_a_granted_credit(world):
     referral = referral_in(world, Status.COMPLETED, last_on=today(),
                            result={"amount_requested": "5000.00", "credit_decision": "refused"})
 
-    response = client_of(world, "partner_microstart").post(detail(referral, "follow-up"),
+    response = api(world.user("partner_microstart")).post(detail(referral, "follow-up"),
                                                            {"repayment_follow_up": "n/a"})
-    coach = client_of(world, "coach").post(detail(referral, "follow-up"), {"repayment_follow_up": "n/a"})
+    coach = api(world.user("coach")).post(detail(referral, "follow-up"), {"repayment_follow_up": "n/a"})
 
     assert (response.status_code, error(response)["code"]) == (400, "referral_follow_up_not_credit")
     assert coach.status_code == 403
 
 
 def test_the_actions_offered_follow_the_status(world):
-    client = client_of(world, "partner_microstart")
+    client = api(world.user("partner_microstart"))
     offered = {}
     for status in (Status.SENT, Status.ACCEPTED, Status.IN_PROGRESS):
         referral = referral_in(world, status, kind=Kind.MICROCREDIT)
         offered[status] = client.get(detail(referral)).json()["actions"]
-        client_of(world, "coach").post(detail(referral, "withdraw"), {"reason": "Next."})
+        api(world.user("coach")).post(detail(referral, "withdraw"), {"reason": "Next."})
 
     assert offered == {Status.SENT: ["accept", "decline"], Status.ACCEPTED: ["start", "stop"],
                        Status.IN_PROGRESS: ["complete", "stop"]}
 
 
 def test_a_get_on_an_action_is_a_405_in_the_error_shape(world, two):
-    response = client_of(world, "partner_microstart").get(detail(two[0], "accept"))
+    response = api(world.user("partner_microstart")).get(detail(two[0], "accept"))
 
     assert response.status_code == 405
     assert error(response)["code"] == "method_not_allowed"
@@ -459,7 +450,7 @@ def test_the_list_filters_by_status_organisation_specialisation_and_dates(world,
     microstart, zenitor = two
     share_with(world.trajectory, world.organisations["exchange"], by=world.user("coach"))
     declined = referral_in(world, Status.DECLINED, kind=Kind.MENTORING, organisation="exchange")
-    client = client_of(world, "coach")
+    client = api(world.user("coach"))
 
     assert ids(client.get(LIST, {"status": "open"})) == {microstart.pk, zenitor.pk}
     assert ids(client.get(LIST, {"status": "declined"})) == {declined.pk}
@@ -476,7 +467,7 @@ def test_the_list_is_ordered_newest_first_unless_asked(world):
     share_with(other, world.organisations["microstart"], by=world.user("coach"))
     first = send(world, on=D(2017, 3, 2))
     second = send(world, trajectory=other, on=D(2017, 3, 5))
-    client = client_of(world, "coach")
+    client = api(world.user("coach"))
 
     newest_first = [row["id"] for row in client.get(LIST).json()["results"]]
     oldest_first = [row["id"] for row in client.get(LIST, {"ordering": "sent_on"}).json()["results"]]
@@ -489,7 +480,7 @@ def test_the_list_is_ordered_newest_first_unless_asked(world):
                                    {"trajectory": "-1.7976931348623157e+308"}, {"trajectory": "1.5"},
                                    {"trajectory": str(2**70)}])
 def test_a_bad_filter_is_a_400_in_the_error_shape(world, query):
-    response = client_of(world, "coach").get(LIST, query)
+    response = api(world.user("coach")).get(LIST, query)
 
     assert response.status_code == 400
     assert error(response)["code"] == "invalid"
@@ -497,7 +488,7 @@ def test_a_bad_filter_is_a_400_in_the_error_shape(world, query):
 
 
 def test_pages_are_bounded(world, two):
-    client = client_of(world, "coach")
+    client = api(world.user("coach"))
 
     page = client.get(LIST, {"page_size": 1}).json()
     huge = client.get(LIST, {"page_size": 100000}).json()
@@ -533,7 +524,7 @@ def list_queries(client) -> int:
 @pytest.mark.parametrize("role", ["coach", "coordinator", "auditor", "partner_microstart"])
 def test_the_list_runs_the_same_queries_for_three_times_the_referrals(world, role):
     referrals_for_everyone(world, 2)
-    client = client_of(world, role)
+    client = api(world.user(role))
     few = list_queries(client)
     rows_few = client.get(LIST).json()["count"]
 
@@ -547,7 +538,7 @@ def test_the_list_runs_the_same_queries_for_three_times_the_referrals(world, rol
 
 def test_one_referral_runs_a_fixed_number_of_queries(world):
     referral = referral_in(world, Status.COMPLETED, last_on=today())
-    client = client_of(world, "partner_microstart")
+    client = api(world.user("partner_microstart"))
 
     with CaptureQueriesContext(connection) as captured:
         assert client.get(detail(referral)).status_code == 200
