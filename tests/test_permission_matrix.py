@@ -1248,26 +1248,52 @@ class ApiParticipantChange(ApiChecker):
                 api_refused(response, role, where)
 
 
-@dataclass(frozen=True)
-class ApiRegister(ApiChecker):
-    """Registering a person: by the roles that register, in a programme they register in (else 400);
-    403 to the other roles."""
+def _registration(world: World, place: str) -> dict:
+    programme = _programme_of(world, place)
+    return {"first_name": "Nieuwe", "last_name": "Deelnemer", "programme": programme.code,
+            "entered_on": programme.starts_on, "consent": True, "confirm_not_duplicate": True}
 
+
+def _referral(world: World, place: str) -> dict:
+    trajectory = world.record(place, Trajectory)
+    offer = _offer_of(trajectory, "personal-feasibility")
+    return {"trajectory": trajectory.pk, "specialisation": offer.specialisation.code,
+            "organisation": offer.organisation.code, "question": "Hoe gaat zij om met onzekerheid?"}
+
+
+def _contact(world: World, place: str) -> dict:
+    trajectory = world.record(place, Trajectory)
+    return {"trajectory": trajectory.pk, "held_on": _on_start(trajectory), "duration_minutes": 30,
+            "title": "Contact"}
+
+
+def _group_session(world: World, place: str) -> dict:
+    programme = _programme_of(world, place)
+    return {"programme": programme.code, "kind": Session.Kind.INFO, "held_on": programme.starts_on,
+            "duration_minutes": 60, "title": "Info"}
+
+
+@dataclass(frozen=True)
+class ApiCreate(ApiChecker):
+    """Creating a record with a POST to a list, with valid data naming each place's record (a programme,
+    a trajectory): created only by the roles that create such records (`creators`) inside their scope;
+    those roles get a 400 on the field naming a record outside it, every other role a 403, and a refusal
+    creates nothing."""
+
+    data: Callable[[World, str], dict]
+    creators: frozenset[str]
     methods: frozenset[str] = frozenset({"post"})
 
     def __call__(self, world: World, role: str, url_name: str) -> None:
         client = signed_in(world, role)
         for place in (INSIDE, OUTSIDE):
-            programme = _programme_of(world, place)
-            response, changed = _send_and_roll_back(client, "POST", reverse(url_name), {
-                "first_name": "Nieuwe", "last_name": "Deelnemer", "programme": programme.code,
-                "entered_on": programme.starts_on, "consent": True, "confirm_not_duplicate": True})
-            where = f"{role} POST {url_name} in {programme.code}: {describe(response)}"
-            if role in REGISTERS and place == INSIDE:
+            response, changed = _send_and_roll_back(client, "POST", reverse(url_name), self.data(world, place))
+            where = f"{role} POST {url_name} for the {place} record: {describe(response)}"
+            if role in self.creators and place == INSIDE:
                 assert response.status_code == 201 and changed, where
                 continue
-            assert not changed, f"{where}: someone was registered"
-            api_refused(response, role, where, 400 if role in REGISTERS else 403)
+            assert not changed, f"{where}: a record was created"
+            api_refused(response, role, where, 400 if role in self.creators else 403)
 
 
 @dataclass(frozen=True)
@@ -1294,29 +1320,6 @@ class ApiTrajectoryAction(ApiChecker):
             else:
                 assert not changed, f"{where}: the trajectory changed"
                 api_refused(response, role, where)
-
-
-@dataclass(frozen=True)
-class ApiReferralSend(ApiChecker):
-    """Referring: by the trajectory's coach or a coordinator of its programme (another trajectory is a 400
-    on its field); 403 to the other roles."""
-
-    methods: frozenset[str] = frozenset({"post"})
-
-    def __call__(self, world: World, role: str, url_name: str) -> None:
-        client = signed_in(world, role)
-        for place in (INSIDE, OUTSIDE):
-            trajectory = world.record(place, Trajectory)
-            offer = _offer_of(trajectory, "personal-feasibility")
-            response, changed = _send_and_roll_back(client, "POST", reverse(url_name), {
-                "trajectory": trajectory.pk, "specialisation": offer.specialisation.code,
-                "organisation": offer.organisation.code, "question": "Hoe gaat zij om met onzekerheid?"})
-            where = f"{role} POST {url_name} for the {place} trajectory: {describe(response)}"
-            if place in POLICY_CHANGES.get(role, set()):
-                assert response.status_code == 201 and changed, where
-                continue
-            assert not changed, f"{where}: a referral was sent"
-            api_refused(response, role, where, 400 if role in POLICY_CHANGES else 403)
 
 
 @dataclass(frozen=True)
@@ -1351,50 +1354,6 @@ class ApiReferralStep(ApiChecker):
                 continue
             assert not changed, f"{where}: the referral changed"
             api_refused(response, role, where, 403 if place in API_SEES[role].get(Referral, set()) else 404)
-
-
-@dataclass(frozen=True)
-class ApiIndividualSession(ApiChecker):
-    """Logging a contact: by the roles that run sessions, for a trajectory they may change (another is a
-    400 on its field); 403 to the other roles."""
-
-    methods: frozenset[str] = frozenset({"post"})
-
-    def __call__(self, world: World, role: str, url_name: str) -> None:
-        client = signed_in(world, role)
-        for place in (INSIDE, OUTSIDE):
-            trajectory = world.record(place, Trajectory)
-            response, changed = _send_and_roll_back(client, "POST", reverse(url_name), {
-                "trajectory": trajectory.pk, "held_on": _on_start(trajectory), "duration_minutes": 30,
-                "title": "Contact"})
-            where = f"{role} POST {url_name} for the {place} trajectory: {describe(response)}"
-            if place in POLICY_CHANGES.get(role, set()):
-                assert response.status_code == 201 and changed, where
-                continue
-            assert not changed, f"{where}: a contact was logged"
-            api_refused(response, role, where, 400 if role in RUNS_SESSIONS else 403)
-
-
-@dataclass(frozen=True)
-class ApiGroupSession(ApiChecker):
-    """Planning a group session: by the roles that run sessions, in a programme they run (another is a 400
-    on its field); 403 to the other roles."""
-
-    methods: frozenset[str] = frozenset({"post"})
-
-    def __call__(self, world: World, role: str, url_name: str) -> None:
-        client = signed_in(world, role)
-        for place in (INSIDE, OUTSIDE):
-            programme = _programme_of(world, place)
-            response, changed = _send_and_roll_back(client, "POST", reverse(url_name), {
-                "programme": programme.code, "kind": Session.Kind.INFO, "held_on": programme.starts_on,
-                "duration_minutes": 60, "title": "Info"})
-            where = f"{role} POST {url_name} in {programme.code}: {describe(response)}"
-            if role in RUNS_SESSIONS and place == INSIDE:
-                assert response.status_code == 201 and changed, where
-                continue
-            assert not changed, f"{where}: a session was planned"
-            api_refused(response, role, where, 400 if role in RUNS_SESSIONS else 403)
 
 
 @dataclass(frozen=True)
@@ -1664,7 +1623,7 @@ POLICY_COVERED: dict[str, Checker] = {
     "api_token": ApiToken(),
     "api_programme_list": ApiProgrammes(),
     "api_programme_detail": ApiProgrammes(detail=True),
-    "api-participant-list": All((ApiList(Participant), ApiRegister())),
+    "api-participant-list": All((ApiList(Participant), ApiCreate(_registration, REGISTERS))),
     "api-participant-detail": All((ApiDetail(Participant), ApiParticipantChange())),
     "api-trajectory-list": ApiList(Trajectory),
     "api-trajectory-detail": ApiDetail(Trajectory),
@@ -1678,10 +1637,10 @@ POLICY_COVERED: dict[str, Checker] = {
     "api-trajectory-assign-coach": ApiTrajectoryAction(lambda t: {"coach": t.coach_id}, coordinator_only=True),
     "api-session-list": ApiList(Session),
     "api-session-detail": ApiDetail(Session),
-    "api-session-individual": ApiIndividualSession(),
-    "api-session-group": ApiGroupSession(),
+    "api-session-individual": ApiCreate(_contact, RUNS_SESSIONS),
+    "api-session-group": ApiCreate(_group_session, RUNS_SESSIONS),
     "api-session-attendance": ApiAttendance(),
-    "api-referral-list": All((ApiList(Referral), ApiReferralSend())),
+    "api-referral-list": All((ApiList(Referral), ApiCreate(_referral, frozenset(POLICY_CHANGES)))),
     "api-referral-detail": ApiDetail(Referral),
     "api-referral-accept": ApiReferralStep(),
     "api-referral-decline": ApiReferralStep(data=lambda referral: {"reason": "Geen plaats"}),
