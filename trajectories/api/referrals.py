@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import django_filters
 from django import forms
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet, Value
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -80,14 +80,17 @@ class IdFilter(django_filters.NumberFilter):
 
 def referrals_for_api(user, *, acted_on: int | None = None) -> QuerySet[Referral]:
     """The referrals `user` may see, with what their serializer shows joined in (the steps in one more
-    query), and whether the user may withdraw each. `acted_on`: the one referral the user has just
-    answered, shown to them even when the answer took it out of their sight (a step dated long ago
-    closes it for the partner)."""
+    query), and whether the user may withdraw each. `acted_on`: the one referral the user has just sent or
+    answered, shown to them even when their own step took it out of their sight (a step dated long ago
+    closes it for the partner); anyone else's referral stays out."""
     if acted_on is None:
         referrals = referrals_visible_to(user)
         steps = restrict(ReferralEvent.objects.all(), user)
     else:
-        referrals = Referral.objects.filter(pk=acted_on)
+        # From the policy still: the referral the user sees, or one they have just taken a step on.
+        took_a_step = Exists(ReferralEvent.objects.filter(referral=OuterRef("pk"), by=user))
+        seen = Q(pk__in=referrals_visible_to(user).values("pk"))
+        referrals = Referral.objects.filter(seen | Q(took_a_step), pk=acted_on)
         steps = ReferralEvent.objects.filter(referral_id=acted_on)
     if role_of(user) in REFERRING_ROLES:
         changeable = trajectories_visible_to(user, for_change=True).filter(pk=OuterRef("trajectory_id"))
