@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -25,6 +26,10 @@ from casemgmt.celery import app
 WORKER_PING_SECONDS = 1.0
 REDIS_SECONDS = 1.0
 REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+# A ping waits its whole timeout for answers, holding a web process: a positive answer serves every probe
+# of every web process (through the shared cache) this long. No answer is never kept: the next probe asks.
+WORKER_ANSWER_SECONDS = 30
+WORKER_ANSWER_KEY = "casemgmt.health.workers"
 
 
 def _timed(check: Callable[[], dict]) -> dict:
@@ -69,6 +74,17 @@ def _workers() -> dict:
     return {"ok": bool(answers), "workers": len(answers)}
 
 
+def _workers_recently() -> dict:
+    """The workers' answer to a ping: the last positive one if under WORKER_ANSWER_SECONDS old."""
+    answer = cache.get(WORKER_ANSWER_KEY)
+    if answer is None:
+        answer = _timed(_workers)
+        answer.setdefault("workers", 0)
+        if answer["ok"]:
+            cache.set(WORKER_ANSWER_KEY, answer, WORKER_ANSWER_SECONDS)
+    return answer
+
+
 @never_cache
 @require_safe
 def health(request: HttpRequest) -> JsonResponse:
@@ -80,8 +96,7 @@ def health(request: HttpRequest) -> JsonResponse:
     if urlsplit(settings.CELERY_BROKER_URL).scheme == "memory" or redis_check["ok"] is False:
         worker = {"ok": False, "workers": 0}  # the in-memory broker lives in this process: no worker
     else:
-        worker = _timed(_workers)
-        worker.setdefault("workers", 0)
+        worker = _workers_recently()
     if not database["ok"]:
         status = "down"
     elif redis_check["ok"] is False or not worker["ok"]:
