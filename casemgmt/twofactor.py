@@ -30,7 +30,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casemgmt.models import User
-from partners.models import StaffMember
+from partners.models import StaffMember, staff_membership
 
 # Superusers need a second factor too; see two_factor_required.
 TWO_FACTOR_ROLES = frozenset({StaffMember.Role.AUDITOR, StaffMember.Role.COORDINATOR})
@@ -43,10 +43,8 @@ def two_factor_required(user: User) -> bool:
         return False
     if user.is_superuser:
         return True
-    try:
-        return user.staff.role in TWO_FACTOR_ROLES
-    except StaffMember.DoesNotExist:
-        return False
+    staff = staff_membership(user)
+    return staff is not None and staff.role in TWO_FACTOR_ROLES
 
 
 class RequireTwoFactorMiddleware:

@@ -145,6 +145,18 @@ class StaffMember(models.Model):
         return f"{self.user} ({self.organisation}, {self.get_role_display()})"
 
 
+def staff_membership(user) -> StaffMember | None:
+    """`user`'s staff membership with its organisation, or None: one query the first time a request
+    asks (the role and the organisation are asked on every page), kept on the user object after."""
+    accessor = StaffMember.user.field.remote_field  # the reverse side, user.staff
+    if not accessor.is_cached(user):
+        staff = StaffMember.objects.select_related("organisation").filter(user_id=user.pk).first()
+        if staff is not None:
+            staff.user = user
+        accessor.set_cached_value(user, staff)
+    return accessor.get_cached_value(user)
+
+
 class StaffAllocation(models.Model):
     """The share of one FTE a staff member's time is claimed by a programme, over a span of dates.
 

@@ -12,7 +12,7 @@ from django.http import Http404
 
 from casemgmt.clock import today
 from casemgmt.models import Programme, User
-from partners.models import Organisation, ProgrammeRole, StaffMember
+from partners.models import Organisation, ProgrammeRole, StaffMember, staff_membership
 from trajectories.models import (
     Attendance,
     ConsentRecord,
@@ -49,10 +49,7 @@ REVEAL_ROLES = {Role.COORDINATOR, Role.COACH}
 def staff_of(user: User) -> StaffMember | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    try:
-        return user.staff
-    except StaffMember.DoesNotExist:
-        return None
+    return staff_membership(user)
 
 
 def role_of(user: User) -> Role:
