@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from io import StringIO
 
 import pytest
@@ -18,7 +19,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -26,6 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casemgmt.models import User
+from casemgmt.sessions import TOUCHED
 from casemgmt.twofactor import two_factor_required
 from partners.models import StaffMember
 from tests.factories import StaffMemberFactory, UserFactory
@@ -399,7 +403,9 @@ def test_user_held_at_the_two_factor_page_can_still_sign_out():
 
 def test_sessions_end_after_thirty_idle_minutes_by_default():
     assert django_settings.SESSION_COOKIE_AGE == 30 * 60
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST  # each request starts the thirty minutes again
+    # A request starts the thirty minutes again when they were last started over a minute ago.
+    assert django_settings.SESSION_TOUCH_SECONDS == 60
+    assert not django_settings.SESSION_SAVE_EVERY_REQUEST
 
 
 def _session_expiry(client: Client) -> datetime.datetime:
@@ -423,16 +429,38 @@ def test_an_idle_session_is_signed_out_and_sent_to_sign_in(admin_client):
     assert response["Location"] == f"{LOGIN}?next={ADMIN_INDEX}"
 
 
+def _session_touched(client: Client, *, seconds_ago: int, expires_in: datetime.timedelta) -> None:
+    """The client's session as if its end was last moved `seconds_ago`, and ends in `expires_in`."""
+    session = client.session
+    session[TOUCHED] = int(time.time()) - seconds_ago
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(expire_date=timezone.now() + expires_in)
+
+
 @pytest.mark.django_db
-def test_each_request_pushes_the_end_of_an_active_session_forward(admin_client):
-    Session.objects.filter(session_key=admin_client.session.session_key).update(
-        expire_date=timezone.now() + datetime.timedelta(minutes=1)
-    )
+def test_a_request_pushes_the_end_of_an_active_session_forward_once_a_minute_has_passed(admin_client):
+    _session_touched(admin_client, seconds_ago=61, expires_in=datetime.timedelta(minutes=1))
 
-    assert admin_client.get(ADMIN_INDEX).status_code == 200
+    response = admin_client.get(ADMIN_INDEX)
 
+    assert response.status_code == 200
     remaining = _session_expiry(admin_client) - timezone.now()
     assert datetime.timedelta(minutes=29) < remaining <= datetime.timedelta(minutes=30)
+    assert response.cookies["sessionid"]["max-age"] == 30 * 60
+
+
+@pytest.mark.django_db
+def test_a_request_within_the_minute_leaves_the_session_alone(admin_client):
+    _session_touched(admin_client, seconds_ago=30, expires_in=datetime.timedelta(minutes=20))
+    before = _session_expiry(admin_client)
+
+    with CaptureQueriesContext(connection) as statements:
+        response = admin_client.get(ADMIN_INDEX)
+
+    assert response.status_code == 200
+    assert _session_expiry(admin_client) == before
+    assert not [query for query in statements.captured_queries if "UPDATE" in query["sql"]]
+    assert "sessionid" not in response.cookies
 
 
 # Security headers -----------------------------------------------------------------------------------
