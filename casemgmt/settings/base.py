@@ -105,6 +105,16 @@ DATABASES = {
         conn_max_age=env.integer("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and a statement run DB_PREPARE_THRESHOLD times on one connection is
+    # prepared: PostgreSQL plans it once rather than on every page (planning the caseload's query took
+    # longer than running it). Behind a pooler in transaction mode (PgBouncer before 1.21), set
+    # DB_PREPARE_THRESHOLD to "off".
+    _prepare_threshold = env.get("DB_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "server_side_binding": True,
+        "prepare_threshold": None if _prepare_threshold == "off" else int(_prepare_threshold),
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
