@@ -1,8 +1,15 @@
-"""How the API's one error shape (casemgmt.api.errors) is described in the OpenAPI schema."""
+"""How the API's one error shape (casemgmt.api.errors) and its token are described in the OpenAPI schema."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+
+
+class ExpiringTokenScheme(KnoxTokenScheme):
+    """The token's security scheme in the schema, as for knox's own class."""
+
+    target_class = "casemgmt.api.authentication.ExpiringTokenAuthentication"
 
 
 class ErrorBodySerializer(serializers.Serializer):

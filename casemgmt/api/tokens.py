@@ -7,6 +7,7 @@ the sign-in page (django-axes), as they go through the same authentication backe
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import match_token
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from casemgmt.api.authentication import ExpiringTokenAuthentication
 from casemgmt.api.errors import error_response
 from casemgmt.twofactor import two_factor_required
 
@@ -78,15 +80,14 @@ class TokenView(APIView):
                           "authenticator app.")),
                     status.HTTP_401_UNAUTHORIZED, {"otp_token": [str(_("Missing or wrong code."))]},
                 )
+        AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user=user, expiry=settings.API_TOKEN_TTL)
         return Response({"token": token, "expiry": instance.expiry}, status=status.HTTP_201_CREATED)
 
     @extend_schema(operation_id="auth_token_destroy", request=None, responses={204: None},
                    summary="Revoke the token this request is made with")
     def delete(self, request: Request) -> Response:
-        from knox.auth import TokenAuthentication
-
-        found = TokenAuthentication().authenticate(request)
+        found = ExpiringTokenAuthentication().authenticate(request)
         if found is None:
             return error_response("not_authenticated", str(_("Send the token to revoke in the "
                                                              "Authorization header.")),

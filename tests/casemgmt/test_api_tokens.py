@@ -8,7 +8,9 @@ import datetime
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -240,6 +242,35 @@ def test_an_expired_token_is_refused_and_removed():
     assert response.status_code in (401, 403)
     assert error(response)["code"] == "authentication_failed"
     assert not AuthToken.objects.filter(user=coach).exists()
+
+
+def test_a_request_reads_only_the_token_it_presents_however_many_the_user_has():
+    coach = staff(StaffMember.Role.COACH)
+    token = obtain(coach).json()["token"]
+    with CaptureQueriesContext(connection) as one:
+        assert with_token(token).get(SOMETHING).status_code == 200
+    for _ in range(5):
+        obtain(coach)
+    AuthToken.objects.create(user=coach, expiry=datetime.timedelta(seconds=-1))  # expired, left alone here
+
+    with CaptureQueriesContext(connection) as seven:
+        assert with_token(token).get(SOMETHING).status_code == 200
+
+    assert len(seven) == len(one)
+    assert AuthToken.objects.filter(user=coach).count() == 7
+
+
+def test_handing_out_a_token_deletes_everyones_expired_tokens_and_keeps_the_others():
+    coach, other = staff(StaffMember.Role.COACH), staff(StaffMember.Role.COACH)
+    kept = obtain(other).json()["token"]
+    for user in (coach, other):
+        AuthToken.objects.create(user=user, expiry=datetime.timedelta(seconds=-1))
+
+    assert obtain(coach).status_code == 201
+
+    assert not AuthToken.objects.filter(expiry__lt=timezone.now()).exists()
+    assert AuthToken.objects.filter(user=coach).count() == 1
+    assert with_token(kept).get(SOMETHING).status_code == 200
 
 
 def test_the_token_of_a_deactivated_account_is_refused():
