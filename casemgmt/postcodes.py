@@ -33,21 +33,24 @@ def region_for_postcode(postcode: int | None, on: datetime.date) -> Region | Non
     return match.region if match else None
 
 
-def region_id_subquery(postcode_ref: str, on: datetime.date) -> Subquery:
-    """A database expression giving the region id for the postcode in `postcode_ref`, as of `on`.
+def region_id_subquery(postcode_ref: str, on: datetime.date, field: str = "region_id") -> Subquery:
+    """A database expression giving the region id (or the region's `field`, e.g. "region__name") for the
+    postcode in `postcode_ref`, as of `on`.
 
     Used by reports so a whole population is placed in one query."""
     return Subquery(
         _ranges_valid_on(on)
         .filter(first__lte=OuterRef(postcode_ref), last__gte=OuterRef(postcode_ref))
         .order_by(*_PRECEDENCE)
-        .values("region_id")[:1]
+        .values(field)[:1]
     )
 
 
 def with_region_as_of(queryset: QuerySet, postcode_ref: str, on: datetime.date) -> QuerySet:
     """Annotate `province_id` and `province_name`: the region the postcode in `postcode_ref` lies in
-    on `on` (postcodes move, so this is computed, never stored)."""
-    return queryset.annotate(province_id=region_id_subquery(postcode_ref, on)).annotate(
-        province_name=Subquery(Region.objects.filter(pk=OuterRef("province_id")).values("name")[:1])
+    on `on` (postcodes move, so this is computed, never stored). The name is read with the range, not
+    looked up by the id, which would run the range's subquery a second time for each row."""
+    return queryset.annotate(
+        province_id=region_id_subquery(postcode_ref, on),
+        province_name=region_id_subquery(postcode_ref, on, "region__name"),
     )
