@@ -352,10 +352,10 @@ def _queries(client: Client, params: dict) -> int:
 
 
 # Sizes chosen so that the larger one shows more rows on the page asked for (at most 25 a page): a
-# query per row would make the counts differ. The page-2 case shows 5 rows of 30 against 10 of 10.
+# query per row would make the counts differ. The page-2 case shows 1 row of 26 against 25 of 78.
 @pytest.mark.parametrize(("params", "n"), [
     ({}, 8),
-    ({"sort": "-contact", "page": 2}, 10),
+    ({"sort": "-contact", "page": 2}, 26),
     ({"q": "person", "phase": 2, "province": "oost-vlaanderen", "status": "all"}, 8),
 ])
 def test_the_caseload_of_a_coach_runs_the_same_queries_at_two_sizes(ovv, stebo_coach, params, n):
@@ -367,9 +367,9 @@ def test_the_caseload_of_a_coach_runs_the_same_queries_at_two_sizes(ovv, stebo_c
     large = _queries(client, params)
 
     assert small == large
-    # Session, user, role, organisation, programmes, regions, count, rows; the reminders' count in
-    # the navigation and the reminders panel; and the session saved.
-    assert large <= 14
+    # Session, user, role and organisation, programmes, regions, the rows with their count; the
+    # reminders' count in the navigation and the reminders panel.
+    assert large <= 9
 
 
 @pytest.mark.parametrize("params", [{}, {"coach": "none", "sort": "province"}])
@@ -390,6 +390,26 @@ def test_the_caseload_of_a_coordinator_runs_the_same_queries_at_two_sizes(
     assert small == large
     # As for a coach, and the second factor's device and the coaches of the coach filter.
     assert large <= 16
+
+
+@pytest.mark.parametrize(("language", "texts"), [
+    ("nl", ["sinds 1-2-2017", "afgesloten 1-4-2017", "dagen", "(1-3-2017)", "nooit"]),
+    ("en", ["since 02/01/2017", "ended 04/01/2017", "days", "(03/01/2017)", "never"]),
+])
+def test_a_row_says_its_dates_and_days_in_the_users_language(ovv, stebo_coach, language, texts):
+    seen = enrol(ovv, stebo_coach, first_name="Amal", last_name="Haddad")
+    trajectory_advance(trajectory=seen, phase=2, on=D(2017, 2, 1), by=stebo_coach)
+    session_log_individual(trajectory=seen, by=stebo_coach, held_on=D(2017, 3, 1), duration_minutes=30)
+    trajectory_end(trajectory=seen, by=stebo_coach, ended_on=D(2017, 4, 1))
+    enrol(ovv, stebo_coach, first_name="Omar", last_name="Saleh")
+
+    body = html.unescape(signed_in(stebo_coach).get(CASELOAD, {"status": "all"},
+                                                    HTTP_ACCEPT_LANGUAGE=language).content.decode())
+
+    days = (timezone.localdate() - D(2017, 3, 1)).days
+    assert f"{days} {texts[2]}" in body
+    for text in texts[:2] + texts[3:]:
+        assert text in body
 
 
 def test_trajectory_advance_shows_the_date_of_the_highest_phase(ovv, stebo_coach):
