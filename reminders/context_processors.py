@@ -22,7 +22,11 @@ class ReminderNav:
 
     @cached_property
     def top(self) -> list:
-        reminders = list(reminders_open_for(self._user)[:PANEL_SIZE])
+        # Only what the panel shows and links to: one join, a few columns.
+        reminders = list(
+            reminders_open_for(self._user).select_related(None).select_related("trajectory")
+            .only("due_on", "message", "referral", "session", "trajectory__participant")[:PANEL_SIZE]
+        )
         for reminder in reminders:
             reminder.url = reminder_url(reminder)
         return reminders
