@@ -2,8 +2,38 @@
 
 from rest_framework.pagination import PageNumberPagination
 
+from casemgmt.paging import counted_page
+
 
 class Pages(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class CountedPages(Pages):
+    """Pages whose total comes with their rows, `COUNT(*) OVER ()` in the page's own query
+    (casemgmt.paging), instead of from a COUNT query of its own first: one query fewer, and no second walk
+    through the rows in scope. The same answers as Pages: a page number that is not a plain whole number
+    from 1 (`last`, `abc`, `0`), a page beyond the end and a queryset a window cannot count take Pages'
+    own path, its COUNT query and its 404."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        number = self._whole_page_number(request)
+        page = counted_page(queryset, number, page_size) if page_size and number is not None else None
+        if page is None:
+            return super().paginate_queryset(queryset, request, view)
+        self.page = page
+        if page.paginator.num_pages > 1 and self.template is not None:
+            self.display_page_controls = True
+        return list(page)
+
+    def _whole_page_number(self, request) -> int | None:
+        """The page asked for, when Django's paginator would read it as a page from 1 on; None otherwise."""
+        try:
+            number = int(request.query_params.get(self.page_query_param) or 1)
+        except (TypeError, ValueError):
+            return None
+        return number if number >= 1 else None

@@ -4,13 +4,14 @@ the participant page. `POST /participants/` registers a person exactly as the re
 person, their trajectory from phase 1 and their consent, in one transaction, after the same duplicate
 check. `PATCH /participants/{id}/` corrects the person's data, for the people who may change their file."""
 
+import datetime
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -20,9 +21,12 @@ from rest_framework.routers import SimpleRouter
 
 from casemgmt.access import access_log_record
 from casemgmt.api.errors import error_response
-from casemgmt.models import AccessLog, Phase, Region, User
+from casemgmt.api.pagination import CountedPages
+from casemgmt.clock import today
+from casemgmt.models import AccessLog, Phase, User
+from casemgmt.postcodes import region_id_subquery
 from trajectories.api.audiences import FULL, PARTNER, STATUS, participant_audience
-from trajectories.api.filters import ANY_ID, ParticipantFilter
+from trajectories.api.filters import ANY_ID, ParticipantFilter, UnlessAskedFilterBackend
 from trajectories.api.schema import RECORD_ID, participant_views, refusals
 from trajectories.api.serializers import (
     PARTICIPANT_SERIALIZERS,
@@ -56,26 +60,57 @@ PERSON_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ProgrammeCode:
+    """A trajectory's programme, as its views show it: by code."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisibleTrajectory:
+    """What the views of a person show of one of their trajectories (TrajectorySummarySerializer), read as
+    plain values: a page's worth of Trajectory and Programme instances through a prefetch cost more than
+    the query that reads them."""
+
+    id: int
+    programme: ProgrammeCode
+    phase: int | None
+    ended_on: datetime.date | None
+
+
 def participants_for_api(user: User, audience: str) -> QuerySet[Participant]:
-    """The people `user` may see, with what `audience` shows of them, by name; a fixed number of queries
-    whatever the number of people and trajectories."""
+    """The people `user` may see, with what `audience` shows of them, by name; their trajectories come
+    after, by `with_visible_trajectories`, for the page alone."""
     if audience == PARTNER:
         people = participants_visible_to(user).defer(*HIDDEN_FROM_PARTNER)
-        return people.order_by("last_name", "first_name", "pk")
-    trajectories = (
-        trajectories_visible_to(user).with_phase().select_related("programme")
-        .order_by(F("ended_on").desc(nulls_first=True), "-pk")
-    )
-    if audience == STATUS:
+    elif audience == STATUS:
         people = participants_with_status_visible_to(user).only("first_name", "last_name")
     else:
-        people = participants_with_province_today(participants_visible_to(user))
-        people = people.annotate(
-            province_code=Subquery(Region.objects.filter(pk=OuterRef("province_id")).values("code")[:1])
+        people = participants_with_province_today(participants_visible_to(user)).annotate(
+            province_code=region_id_subquery("postcode", today(), "region__code")
         )
-    return people.prefetch_related(
-        Prefetch("trajectories", queryset=trajectories, to_attr="visible_trajectories")
-    ).order_by("last_name", "first_name", "pk")
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def with_visible_trajectories(people: list[Participant], user: User, audience: str) -> list[Participant]:
+    """`people`, each with `visible_trajectories`: those of theirs `user` may see, open ones first, then
+    the latest ended (what the full and the status views show; a partner sees none). One query whatever
+    the number of people and trajectories; none for no one."""
+    if audience == PARTNER:
+        return people
+    found = {person.pk: [] for person in people}
+    if found:
+        rows = (
+            trajectories_visible_to(user).with_phase().filter(participant_id__in=list(found))
+            .order_by(F("ended_on").desc(nulls_first=True), "-pk")
+            .values_list("participant_id", "id", "programme__code", "phase", "ended_on")
+        )
+        for person_id, pk, programme, phase, ended_on in rows:
+            found[person_id].append(VisibleTrajectory(pk, ProgrammeCode(programme), phase, ended_on))
+    for person in people:
+        person.visible_trajectories = found[person.pk]
+    return people
 
 
 def _register(user: User, data: dict) -> Participant:
@@ -144,9 +179,10 @@ def _possible_duplicates(data: dict) -> Response | None:
 )
 class ParticipantViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Participant.objects.none()  # the model, for the schema; get_queryset scopes it
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [UnlessAskedFilterBackend]
     lookup_value_regex = ANY_ID
     filterset_class = ParticipantFilter
+    pagination_class = CountedPages
 
     @property
     def audience(self) -> str:
@@ -158,8 +194,14 @@ class ParticipantViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_serializer_class(self):
         return PARTICIPANT_SERIALIZERS[self.audience]
 
+    def paginate_queryset(self, queryset):
+        """The page, its people with their trajectories: read once the page is known, for it alone."""
+        page = super().paginate_queryset(queryset)
+        return page if page is None else with_visible_trajectories(page, self.request.user, self.audience)
+
     def _detail(self, request: Request, pk, *, status_code: int = status.HTTP_200_OK) -> Response:
         participant = get_visible_or_404(self.get_queryset(), pk=pk)
+        with_visible_trajectories([participant], request.user, self.audience)
         access_log_record(request=request, action=AccessLog.Action.VIEW, obj=participant,
                           participant_id=participant.pk)
         return Response(self.get_serializer(participant).data, status=status_code)
