@@ -124,7 +124,7 @@ def main() -> None:
     parser.add_argument("--referrals", type=int, help="2 per participant unless given")
     parser.add_argument("--requests", type=int, default=50, help="in-process requests per list (p50, p95)")
     parser.add_argument("--duration", type=float, default=10, help="seconds of each load run")
-    parser.add_argument("--rounds", type=int, default=2, help="load runs per list, app and bare alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="load runs per list, app and bare alternating")
     parser.add_argument("--runs", type=int, default=5, help="timed funnel runs after the warm-up")
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
@@ -223,7 +223,7 @@ def main() -> None:
         "Requests/s from wrk in a second process on loopback (the best of "
         f"{args.rounds} runs of {args.duration:.0f} s, app and bare alternating); p50/p95 one at a time "
         f"through Django's test client ({args.requests} requests after 3 warm-ups); queries counted with "
-        "CaptureQueriesContext (the session's read and save included).",
+        "CaptureQueriesContext (the session's read included; it is saved at most once a minute).",
         "- Funnel: `reports.funnel.funnel_report` against bench/funnel.py's SQL query, both checked equal "
         "first; one warm-up, then the best of the runs.",
         "- Reminder scan: `reminders_run` over every rule as of 2018-10-20 (bench/reminders_scan.py): "
