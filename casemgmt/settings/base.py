@@ -218,10 +218,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # The session of the signed-in user (who passed the second factor where their role needs it), or
     # a token obtained with the same rule (casemgmt.api.tokens); no Basic authentication, which would
-    # go around the lockout and the second factor.
+    # go around the lockout and the second factor. The token first: a caller who sends neither gets 401
+    # with `WWW-Authenticate: Token` (the first class names the scheme), not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "casemgmt.api.authentication.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "casemgmt.api.pagination.Pages",

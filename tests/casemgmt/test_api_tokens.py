@@ -80,7 +80,7 @@ def test_a_coach_gets_a_token_that_works_as_the_authorization_header():
     expiry = datetime.datetime.fromisoformat(response.json()["expiry"])
     assert expiry > timezone.now() + settings.API_TOKEN_TTL - datetime.timedelta(minutes=1)
     assert with_token(token).get(SOMETHING).status_code == 200
-    assert api().get(SOMETHING).status_code == 403
+    assert api().get(SOMETHING).status_code == 401
     # Stored hashed: the database does not hold the token itself.
     stored = AuthToken.objects.get(user=coach)
     assert token not in (stored.digest, stored.token_key) and stored.token_key == token[:len(stored.token_key)]
@@ -292,7 +292,8 @@ def test_basic_authentication_is_not_accepted():
 
     response = client.get(SOMETHING)
 
-    assert response.status_code == 403 and error(response)["code"] == "not_authenticated"
+    assert response.status_code == 401 and error(response)["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == "Token"
 
 
 # The one error shape

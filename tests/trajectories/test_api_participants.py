@@ -131,10 +131,11 @@ def test_auditors_and_admins_read_every_file(amal, bilal, orgs, admin_user, who)
     assert list(rows) == ["Haddad", "Öztürk"] and set(rows["Haddad"]) == FULL_FIELDS
 
 
-def test_signed_out_the_answer_is_403_in_the_error_shape(amal):
+def test_signed_out_the_answer_is_401_naming_the_token_in_the_error_shape(amal):
     response = api().get(URL)
 
-    assert response.status_code == 403 and error(response)["code"] == "not_authenticated"
+    assert response.status_code == 401 and error(response)["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == "Token"
 
 
 def test_a_coordinator_signed_in_without_the_second_factor_is_refused(amal, coordinator):
