@@ -12,7 +12,7 @@ from django.urls import include, path
 from django.utils import timezone
 
 CASELOAD_PAGE = 25  # trajectories.views.caseload.PAGE_SIZE
-PARTICIPANTS_PAGE = 50  # casemgmt.api.pagination.Pages.page_size
+PARTICIPANTS_PAGE = 50  # casemgmt.api.pagination.PageSizes.page_size
 
 # The region a postcode lies in on a date (casemgmt.postcodes): the narrowest valid range, the newest
 # among equally narrow ones.

@@ -6,6 +6,7 @@ fewer on every list, with the same pages, numbers and totals."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
+from django.db.models.query import ModelIterable
 
 # Beyond this offset a page cannot be read with a window (databases' integers): such pages take the
 # paginator's own path, which finds them beyond the end.
@@ -15,8 +16,8 @@ _TOTAL = "_paging_total"
 
 def _countable(queryset) -> bool:
     """Whether a window over the page's rows counts what the paginator's COUNT would."""
-    if not isinstance(queryset, QuerySet):
-        return False
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+        return False  # rows of values() would carry the total as a column of their own
     query = queryset.query
     return not (query.distinct or query.is_sliced or query.combinator)
 

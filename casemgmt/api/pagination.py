@@ -5,18 +5,20 @@ from rest_framework.pagination import PageNumberPagination
 from casemgmt.paging import counted_page
 
 
-class Pages(PageNumberPagination):
+class PageSizes(PageNumberPagination):
+    """The sizes of a page, and DRF's own way to a page: a COUNT query, then the page."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
 
 
-class CountedPages(Pages):
-    """Pages whose total comes with their rows, `COUNT(*) OVER ()` in the page's own query
-    (casemgmt.paging), instead of from a COUNT query of its own first: one query fewer, and no second walk
-    through the rows in scope. The same answers as Pages: a page number that is not a plain whole number
-    from 1 (`last`, `abc`, `0`), a page beyond the end and a queryset a window cannot count take Pages'
-    own path, its COUNT query and its 404."""
+class Pages(PageSizes):
+    """Every list's pages (DEFAULT_PAGINATION_CLASS): the total comes with the rows, `COUNT(*) OVER ()` in
+    the page's own query (casemgmt.paging), instead of from a COUNT query of its own first: one query
+    fewer, and no second walk through the rows in scope. The same answers as PageSizes: a page number that
+    is not a plain whole number from 1 (`last`, `abc`, `0`), a page beyond the end and a queryset a window
+    cannot count take DRF's own path, its COUNT query and its 404."""
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request

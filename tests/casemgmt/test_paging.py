@@ -57,3 +57,15 @@ def test_a_distinct_list_is_counted_by_the_paginator(users):
 
     assert seen == _seen(Paginator(distinct, PER_PAGE).get_page("1"))
     assert len(queries) == 2
+
+
+@pytest.mark.django_db
+def test_a_list_of_values_is_counted_by_the_paginator_and_its_rows_carry_no_total(users):
+    values = users.values("pk", "username")
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(page_of(values, "1", PER_PAGE))
+
+    assert rows == list(Paginator(values, PER_PAGE).get_page("1"))
+    assert set(rows[0]) == {"pk", "username"}
+    assert len(queries) == 2  # the paginator's count, then the page

@@ -1,6 +1,6 @@
 """The participant list builds its rows without DRF's per-field machinery (RowsListSerializer): each
 audience's rows must be, byte for byte, what the declared fields give for one record, for every kind of
-person the list can hold. The page's total, read with its rows (CountedPages), and the filters, skipped
+person the list can hold. The page's total, read with its rows (casemgmt.api.pagination.Pages), and the filters, skipped
 when none is asked for (UnlessAskedFilterBackend), must answer as the usual paginator and backend do,
 404s and 400s included."""
 
@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from casemgmt.api.pagination import Pages
+from casemgmt.api.pagination import PageSizes
 from partners.models import StaffMember
 from tests.conftest import api_error as error
 from tests.trajectories.api_clients import api, auditor_at, queries, staff
@@ -157,7 +157,7 @@ def test_every_page_answers_as_the_usual_paginator_and_filter_backend_do(ovv, or
     client = api(coach_with(5, ovv, orgs, referrer))
 
     counted = client.get(URL, params)
-    monkeypatch.setattr(ParticipantViewSet, "pagination_class", Pages)
+    monkeypatch.setattr(ParticipantViewSet, "pagination_class", PageSizes)
     monkeypatch.setattr(ParticipantViewSet, "filter_backends", [DjangoFilterBackend])
     usual = client.get(URL, params)
 
@@ -173,7 +173,7 @@ def test_the_page_and_its_total_are_read_in_one_query_and_beyond_the_end_is_the_
     counted = queries(client, URL, page)
     body = client.get(URL, page).json()
     beyond = client.get(URL, {"page": "4", "page_size": "2"})
-    monkeypatch.setattr(ParticipantViewSet, "pagination_class", Pages)
+    monkeypatch.setattr(ParticipantViewSet, "pagination_class", PageSizes)
 
     assert counted == queries(client, URL, page) - 1
 

@@ -21,7 +21,6 @@ from rest_framework.routers import SimpleRouter
 
 from casemgmt.access import access_log_record
 from casemgmt.api.errors import error_response
-from casemgmt.api.pagination import CountedPages
 from casemgmt.clock import today
 from casemgmt.models import AccessLog, Phase, User
 from casemgmt.postcodes import region_id_subquery
@@ -182,7 +181,6 @@ class ParticipantViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [UnlessAskedFilterBackend]
     lookup_value_regex = ANY_ID
     filterset_class = ParticipantFilter
-    pagination_class = CountedPages
 
     @property
     def audience(self) -> str:
