@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from casemgmt.models import PostcodeRange, Region
-from casemgmt.postcodes import region_for_postcode, region_id_subquery
+from casemgmt.postcodes import region_for_postcode, region_id_subquery, regions_of_postcodes
 from tests.factories import ParticipantFactory
 from trajectories.models import Participant
 
@@ -89,6 +89,29 @@ def test_the_database_places_participants_as_the_python_lookup_does(on):
 
     # then
     assert placed == {postcode: code_for(postcode, on) for postcode in postcodes}
+
+
+@pytest.mark.parametrize("on", [D(2017, 6, 1), BEFORE_MOVE, AFTER_MOVE, D(2030, 1, 1)])
+def test_many_postcodes_are_placed_at_once_as_one_by_one(on, django_assert_num_queries):
+    # given every range's edges and middle, a postcode in none, and a newer same-width range from 2030
+    PostcodeRange.objects.create(first=1000, last=1299, region=Region.objects.get(code="vlaams-brabant"),
+                                 valid_from=D(2030, 1, 1))
+    postcodes = sorted({edge for r in PostcodeRange.objects.all() for edge in (r.first, r.last, (r.first + r.last) // 2)}
+                       | {2070, 2069, 2071, 999, 10000})
+
+    # when
+    with django_assert_num_queries(1):
+        placed = regions_of_postcodes([*postcodes, None], on)
+
+    # then
+    assert {postcode: region.code for postcode, region in placed.items()} == {
+        postcode: code_for(postcode, on) for postcode in postcodes if code_for(postcode, on) is not None}
+    assert 999 not in placed and None not in placed
+
+
+def test_no_postcodes_to_place_cost_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert regions_of_postcodes([None, None], AFTER_MOVE) == {}
 
 
 def test_the_database_moves_2070_on_the_first_of_january_2025():

@@ -20,7 +20,7 @@ from tests.trajectories.api_clients import api, auditor_at, queries, staff
 from tests.trajectories.test_api_participants import URL, person, refer_to_microstart
 from trajectories.api.audiences import FULL, PARTNER, STATUS, participant_audience
 from trajectories.api.filters import ParticipantFilter
-from trajectories.api.participants import ParticipantViewSet, participants_for_api, with_visible_trajectories
+from trajectories.api.participants import ParticipantViewSet, participants_for_api, with_page_details
 from trajectories.api.serializers import PARTICIPANT_SERIALIZERS
 from trajectories.api.serializers.participants import RowsListSerializer
 from trajectories.models import Participant, PhaseEntry
@@ -103,7 +103,7 @@ def test_each_audiences_rows_are_exactly_what_its_declared_fields_give(people, o
                                                                       audience):
     user = users(orgs, request)[who]
     assert participant_audience(user) == audience
-    shown = with_visible_trajectories(list(participants_for_api(user, audience)), user, audience)
+    shown = with_page_details(list(participants_for_api(user, audience)), user, audience)
     serializer_class = PARTICIPANT_SERIALIZERS[audience]
 
     listed = serializer_class(shown, many=True)
