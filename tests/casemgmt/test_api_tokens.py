@@ -325,3 +325,35 @@ def test_404_405_and_400_have_the_error_shape():
     assert (not_allowed.status_code, error(not_allowed)["code"]) == (405, "method_not_allowed")
     assert (bad.status_code, error(bad)["code"]) == (400, "invalid")
     assert error(bad)["fields"]["status"]
+
+
+@pytest.mark.parametrize("role", [StaffMember.Role.COACH, None])
+def test_the_token_is_read_with_the_users_role_and_organisation_in_one_query(role):
+    """partners.models.staff_membership finds them on the user: no query of its own (None: no membership)."""
+    from rest_framework.test import APIRequestFactory
+
+    from casemgmt.api.authentication import ExpiringTokenAuthentication
+    from partners.models import staff_membership
+
+    user = staff(role) if role else User.objects.create_user("no.role", password=PASSWORD)
+    token = AuthToken.objects.create(user=user)[1]
+    request = APIRequestFactory().get(SOMETHING, HTTP_AUTHORIZATION=f"Token {token}")
+
+    with CaptureQueriesContext(connection) as read:
+        found, _token = ExpiringTokenAuthentication().authenticate(request)
+        membership = staff_membership(found)
+
+    assert len(read) == 1
+    assert found == user
+    if role:
+        assert (membership.role, membership.organisation) == (role, user.staff.organisation)
+    else:
+        assert membership is None
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "x" * 64, "%%%"])
+def test_a_token_that_matches_none_is_refused_as_invalid(token):
+    response = with_token(token).get(SOMETHING)
+
+    assert response.status_code == 401
+    assert error(response)["message"] == "Invalid token."
