@@ -124,7 +124,7 @@ def main() -> None:
     parser.add_argument("--referrals", type=int, help="2 per participant unless given")
     parser.add_argument("--requests", type=int, default=50, help="in-process requests per list (p50, p95)")
     parser.add_argument("--duration", type=float, default=10, help="seconds of each load run")
-    parser.add_argument("--rounds", type=int, default=3, help="load runs per list, app and bare alternating")
+    parser.add_argument("--rounds", type=int, default=5, help="load runs per list, app and bare alternating")
     parser.add_argument("--runs", type=int, default=5, help="timed funnel runs after the warm-up")
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
@@ -199,12 +199,14 @@ def main() -> None:
                  f"{args.runs}, {len(funnel_times.queries)} queries", f"{funnel_times.report:.3f} s",
                  f"{funnel_times.sql:.3f} s (one SQL query)", f"{funnel_ratio:.2f}",
                  f"≤ {FUNNEL_TARGET}", _met(funnel_ratio <= FUNNEL_TARGET)))
-    for key, label in (("again", "periodic, reminders already made"),
-                       ("first", "first, makes every reminder")):
+    for key, label, targeted in (
+            ("settled", "periodic, reminders already made, table vacuumed as autovacuum does", True),
+            ("again", "the same, at once after the first (no vacuum yet)", False),
+            ("first", "first, makes every reminder", True)):
         rows.append((f"reminder scan, all rules, {label} ({scan[key + '_queries']} statements)",
                      f"{scan[key]:.2f} s", f"{scan_inputs:.2f} s (inputs read in one query)",
-                     f"{scan[key] / scan_inputs:.1f}", f"< {SCAN_TARGET:.0f} s",
-                     _met(scan[key] < SCAN_TARGET)))
+                     f"{scan[key] / scan_inputs:.1f}", f"< {SCAN_TARGET:.0f} s" if targeted else "—",
+                     _met(scan[key] < SCAN_TARGET) if targeted else "—"))
     if imported:
         rows.append((f"import {imported['rows']:,} participants (CSV, `import_participants`, "
                      f"{imported['imported']:,} stored)", f"{imported['seconds']:.1f} s",
@@ -227,8 +229,10 @@ def main() -> None:
         "- Funnel: `reports.funnel.funnel_report` against bench/funnel.py's SQL query, both checked equal "
         "first; one warm-up, then the best of the runs.",
         "- Reminder scan: `reminders_run` over every rule as of 2018-10-20 (bench/reminders_scan.py): "
-        "first from no reminders, then again; the baseline reads what the scans read (each open "
-        "trajectory's last contact, current phase, open referrals) in one query.",
+        "first from no reminders, then again at once, then again after `VACUUM ANALYZE` of the reminders "
+        "table (what autovacuum does on its own after the first scan's inserts, long before beat's next run "
+        "15 minutes on: the state every periodic scan meets); the baseline reads what the scans read (each "
+        "open trajectory's last contact, current phase, open referrals) in one query.",
         "- Import: the command on a fresh copy of an empty benchmark database, timed as a process; the "
         "baseline COPYs the same file into a table of text columns.",
         "",

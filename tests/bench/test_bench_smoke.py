@@ -52,7 +52,7 @@ def test_funnel_and_reminder_measurements_run(generated):
     assert len(times.queries) > 0 and times.report > 0 and times.sql > 0
 
     scan = reminders_scan.scan_time()
-    assert scan["reminders"] > 0 and scan["again"] > 0
+    assert scan["reminders"] > 0 and scan["again"] > 0 and scan["settled"] > 0
     assert reminders_scan.inputs_time() > 0
 
 
