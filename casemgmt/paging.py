@@ -22,10 +22,15 @@ def _countable(queryset) -> bool:
     return not (query.distinct or query.is_sliced or query.combinator)
 
 
-def counted_page(queryset, number: int, per_page: int) -> Page | None:
-    """Page `number` (from 1) of `queryset`, its paginator's count taken from the page's own query; None
-    where that cannot answer (a queryset a window cannot count, an offset too far, or no rows on a page
-    after the first): the paginator's own path decides those."""
+def counted_page(queryset, number, per_page: int) -> Page | None:
+    """Page `number` of `queryset` (as asked in an address: none or "" is the first), its paginator's
+    count taken from the page's own query; None where that cannot answer (a number that is not a whole
+    number from 1, a queryset a window cannot count, an offset too far, or no rows on a page after the
+    first): the paginator's own path decides those."""
+    try:
+        number = int(number) if number not in (None, "") else 1
+    except (TypeError, ValueError):
+        return None
     offset = (number - 1) * per_page
     if number < 1 or offset + per_page > _LAST_OFFSET or not _countable(queryset):
         return None
@@ -40,9 +45,5 @@ def counted_page(queryset, number: int, per_page: int) -> Page | None:
 def page_of(queryset, number, per_page: int) -> Page:
     """What Paginator(queryset, per_page).get_page(number) answers (page 1 for a number that is not
     one, the last page past the end), in one query for any page that has rows."""
-    try:
-        whole = int(number) if number not in (None, "") else 1
-    except (TypeError, ValueError):
-        whole = None
-    page = counted_page(queryset, whole, per_page) if whole is not None else None
+    page = counted_page(queryset, number, per_page)
     return page if page is not None else Paginator(queryset, per_page).get_page(number)

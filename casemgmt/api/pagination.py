@@ -23,19 +23,11 @@ class Pages(PageSizes):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         page_size = self.get_page_size(request)
-        number = self._whole_page_number(request)
-        page = counted_page(queryset, number, page_size) if page_size and number is not None else None
+        number = request.query_params.get(self.page_query_param)
+        page = counted_page(queryset, number, page_size) if page_size else None
         if page is None:
             return super().paginate_queryset(queryset, request, view)
         self.page = page
         if page.paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True
         return list(page)
-
-    def _whole_page_number(self, request) -> int | None:
-        """The page asked for, when Django's paginator would read it as a page from 1 on; None otherwise."""
-        try:
-            number = int(request.query_params.get(self.page_query_param) or 1)
-        except (TypeError, ValueError):
-            return None
-        return number if number >= 1 else None

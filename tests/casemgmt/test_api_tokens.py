@@ -15,11 +15,12 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory
 
+from casemgmt.api.authentication import ExpiringTokenAuthentication
 from casemgmt.audit import save_as
 from casemgmt.models import User
-from partners.models import StaffMember
+from partners.models import StaffMember, staff_membership
 from tests.conftest import api_error as error
 from tests.factories import StaffMemberFactory
 
@@ -330,11 +331,6 @@ def test_404_405_and_400_have_the_error_shape():
 @pytest.mark.parametrize("role", [StaffMember.Role.COACH, None])
 def test_the_token_is_read_with_the_users_role_and_organisation_in_one_query(role):
     """partners.models.staff_membership finds them on the user: no query of its own (None: no membership)."""
-    from rest_framework.test import APIRequestFactory
-
-    from casemgmt.api.authentication import ExpiringTokenAuthentication
-    from partners.models import staff_membership
-
     user = staff(role) if role else User.objects.create_user("no.role", password=PASSWORD)
     token = AuthToken.objects.create(user=user)[1]
     request = APIRequestFactory().get(SOMETHING, HTTP_AUTHORIZATION=f"Token {token}")
