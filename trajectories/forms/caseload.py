@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casemgmt.models import Phase, Programme, Region, User
+from casemgmt.widgets import Select
 from trajectories.selectors import CASELOAD_SORTS, NO_COACH
 
 STATUS_CHOICES = [("open", _("open")), ("ended", _("ended")), ("all", _("all"))]
@@ -19,14 +20,15 @@ class CaseloadFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
         help_text=_("Part of a first or last name; accents and capitals do not matter."),
     )
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False, widget=Select)
     phase = forms.TypedChoiceField(
-        label=_("Phase"), coerce=int, empty_value=None, required=False,
+        label=_("Phase"), coerce=int, empty_value=None, required=False, widget=Select,
         choices=[("", _("all phases")), *((value, f"{value} · {label}") for value, label in Phase.choices)],
     )
-    province = forms.ChoiceField(label=_("Province"), required=False)
-    programme = forms.TypedChoiceField(label=_("Programme"), coerce=int, empty_value=None, required=False)
-    coach = forms.ChoiceField(label=_("Coach"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False, widget=Select)
+    programme = forms.TypedChoiceField(label=_("Programme"), coerce=int, empty_value=None, required=False,
+                                       widget=Select)
+    coach = forms.ChoiceField(label=_("Coach"), required=False, widget=Select)
     sort = forms.ChoiceField(
         required=False, widget=forms.HiddenInput,
         choices=[(f"{sign}{key}", key) for key in CASELOAD_SORTS for sign in ("", "-")],
