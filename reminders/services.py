@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from casemgmt.audit import save_as
+from casemgmt.batches import atomic_without_jit
 from casemgmt.clock import today as clock_today
 from casemgmt.errors import RuleViolation
 from casemgmt.models import User
@@ -83,13 +84,14 @@ def reminders_run(
     with translation.override(settings.LANGUAGE_CODE):
         for rule in selected:
             outcome = RuleOutcome(rule)
-            with transaction.atomic():
+            with atomic_without_jit():
                 found = SCANS[rule](today=today, rules=programme_rules)
                 outcome.created, outcome.reopened = reminders_store(found=found)
             outcomes.append(outcome)
     now = timezone.now()
     for outcome in outcomes:
-        outcome.closed = close_resolved(outcome.rule, today=today, rules=programme_rules, now=now)
+        with atomic_without_jit():
+            outcome.closed = close_resolved(outcome.rule, today=today, rules=programme_rules, now=now)
     return outcomes
 
 
@@ -107,8 +109,9 @@ def reminders_close_resolved(
     if trajectory_ids is not None:
         within = within.filter(trajectory_id__in=list(trajectory_ids))
     now = timezone.now()
-    return sum(close_resolved(rule, today=today, rules=programme_rules, now=now, within=within)
-               for rule in Rule.values)
+    with atomic_without_jit():
+        return sum(close_resolved(rule, today=today, rules=programme_rules, now=now, within=within)
+                   for rule in Rule.values)
 
 
 def reminder_dismiss(*, reminder: Reminder, by: User) -> Reminder:
