@@ -1,12 +1,16 @@
 """Importing participants in a real browser: a coach uploads a spreadsheet with one wrong date, reads which
-row is refused and why while nothing is saved, corrects it and imports the whole file."""
+row is refused and why while nothing is saved, corrects it and imports the whole file; a file too large
+to import while the page waits goes to a worker, and the page follows the job until it is done."""
 
+import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from casemgmt.models import Programme, User
 from tests.browser.conftest import PageLog, nl, sign_in
-from trajectories.models import Participant
+from trajectories import tasks
+from trajectories.models import ImportJob, Participant
+from trajectories.views import imports
 
 HEADER = "voornaam;achternaam;geboortejaar;postcode;fase1;fase2\n"
 AMIRA = "Amira;Haddad;1990;2000;15/01/2017;02/02/2017\n"
@@ -45,4 +49,34 @@ def test_a_coach_sees_the_refused_row_corrects_it_and_imports_the_file(
     amira = imported.get(first_name="Amira").trajectories.get()
     assert sorted(amira.phase_entries.values_list("phase", flat=True)) == [1, 2]
     assert amira.coach == stebo_coach
+    page_log.assert_clean()
+
+
+def test_the_page_follows_a_queued_import_until_it_is_done_without_reloading(
+    page: Page, live_server, stebo_coach: User, ovv: Programme, page_log: PageLog, tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # given: files over 100 bytes go to a worker (the task is sent to the test's in-memory broker)
+    monkeypatch.setattr(imports, "SYNC_MAX_BYTES", 100)
+    sign_in(page, live_server, "coach.stebo")
+    _upload(page, tmp_path, "groot.csv", AMIRA + "Yusuf;Karimi;1985;9000;28/02/2017;\n", ovv)
+
+    # then: the job's page says it waits, and asks again every 2 s
+    status = page.locator("#import-status")
+    expect(status).to_contain_text(nl("Waiting for the import to start…"))
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.QUEUED
+    assert not Participant.objects.filter(last_name__in=["Haddad", "Karimi"]).exists()
+    address = page.url
+    page.evaluate("window.notReloaded = true")
+
+    # when: the worker runs the task
+    assert tasks.import_participants(job.pk) == ImportJob.Status.IMPORTED
+
+    # then: the same page, not reloaded, shows the outcome and stops asking
+    expect(status.get_by_role("status")).to_contain_text("2", timeout=10_000)
+    assert page.evaluate("window.notReloaded") is True
+    assert page.url == address
+    assert page.locator("#import-status[hx-trigger]").count() == 0
+    assert Participant.objects.filter(last_name__in=["Haddad", "Karimi"]).count() == 2
     page_log.assert_clean()
