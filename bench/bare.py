@@ -4,12 +4,18 @@ serving them beside the whole app (bench/settings.py makes it the root).
 
 They skip what the app adds on top of the rows (authentication, the access policy, forms, templates,
 serializers, the ORM): the ratio app / bare is what that costs. The coach whose rows they return is a
-query parameter, as nobody signs in to them; they exist only in the benchmark's settings."""
+query parameter, as nobody signs in to them; they exist only in the benchmark's settings.
 
+The same views behind the app's own authentication (the session for the page, the API's token and
+permission for the API) add only that to the bare ones: what any signed-in page or endpoint pays before it
+reads or shows a row, whatever it does after."""
+
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.utils import timezone
+from rest_framework.decorators import api_view
 
 CASELOAD_PAGE = 25  # trajectories.views.caseload.PAGE_SIZE
 PARTICIPANTS_PAGE = 50  # casemgmt.api.pagination.PageSizes.page_size
@@ -130,9 +136,17 @@ def participants(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"count": count, "page": page, "results": results})
 
 
+@api_view(["GET"])
+def participants_signed_in(request) -> JsonResponse:
+    """The bare participants behind the API's authentication and permission (a token, here)."""
+    return participants(request._request)
+
+
 bare = [
     path("caseload/", caseload, name="bare_caseload"),
     path("participants/", participants, name="bare_participants"),
+    path("signed-in/caseload/", login_required(caseload), name="bare_caseload_signed_in"),
+    path("signed-in/participants/", participants_signed_in, name="bare_participants_signed_in"),
 ]
 
 urlpatterns = [

@@ -20,6 +20,7 @@ class Endpoint:
     name: str
     path: str  # with its query string
     bare_path: str
+    signed_in_path: str  # the bare view behind the app's authentication, sent `headers` too
     headers: dict[str, str]  # what a client sends to be let in (a session cookie or a token)
 
 
@@ -45,9 +46,11 @@ def endpoints(user: User, password: str, *, page: int = 1) -> list[Endpoint]:
     return [
         Endpoint("caseload page", f"{reverse('trajectories:caseload')}?page={page}",
                  f"{reverse('bare_caseload')}?coach={user.pk}&page={page}",
+                 f"{reverse('bare_caseload_signed_in')}?coach={user.pk}&page={page}",
                  {"Cookie": f"sessionid={session_cookie_for(user)}"}),
         Endpoint("participant list API", f"{reverse('api-participant-list')}?page={page}",
                  f"{reverse('bare_participants')}?coach={user.pk}&page={page}",
+                 f"{reverse('bare_participants_signed_in')}?coach={user.pk}&page={page}",
                  {"Authorization": f"Token {token_for(user, password)}"}),
     ]
 

@@ -42,6 +42,13 @@ def test_bare_views_return_the_rows_the_app_shows(generated):
     assert api["count"] == bare["count"] > 0
     assert set(api["results"][0]) == set(bare["results"][0]), "same columns"
 
+    for endpoint in (caseload, participants):
+        signed_in = lists.fetch(endpoint.signed_in_path, endpoint.headers).json()
+        assert signed_in == lists.fetch(endpoint.bare_path, {}).json(), "the bare rows, once signed in"
+        # Without the session or the token the signed-in variants let nobody in.
+        refused = lists._client({}).get(endpoint.signed_in_path)
+        assert refused.status_code in (302, 401)
+
     measured = lists.in_process(participants.path, participants.headers, requests=2)
     assert measured["queries"] > 1 and measured["p95_ms"] >= measured["p50_ms"] > 0
 
