@@ -1,7 +1,7 @@
 """Batch transactions: PostgreSQL runs the scans' queries without JIT, and only inside them."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from casemgmt.batches import atomic_without_jit
 from casemgmt.models import User
@@ -14,25 +14,30 @@ def _jit() -> str:
         return cursor.fetchone()[0]
 
 
-def test_jit_is_off_inside_and_as_the_server_has_it_after(transactional_db):
+def test_jit_is_off_inside_and_as_it_was_after(transactional_db):
     # Outside any transaction (a test's own would keep SET LOCAL until it ends), as the scans run.
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
     with connection.cursor() as cursor:
-        cursor.execute("SET jit = on")  # the server's default, whatever this one's configuration says
+        cursor.execute("SET jit = on")  # so that "off" inside is the block's doing
+    try:
+        with atomic_without_jit():
+            inside = _jit()
+        after = _jit()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")  # the next tests get the server's setting back
 
-    with atomic_without_jit():
-        inside = _jit()
-
-    assert (inside, _jit()) == ("off", "on")
+    assert (inside, after) == ("off", "on")
 
 
-@pytest.mark.django_db
-def test_it_is_a_transaction_everywhere():
+@pytest.mark.django_db(transaction=True)
+def test_what_the_block_writes_is_rolled_back_whole_on_an_error():
+    assert not connection.in_atomic_block
+
     with pytest.raises(RuntimeError), atomic_without_jit():
+        assert connection.in_atomic_block
         User.objects.create_user(username="rolled.back", password="not-kept-anyway-1")
         raise RuntimeError("after the write")
 
     assert not User.objects.filter(username="rolled.back").exists()
-    with atomic_without_jit():
-        assert transaction.get_connection().in_atomic_block
