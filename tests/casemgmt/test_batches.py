@@ -14,8 +14,15 @@ def _jit() -> str:
         return cursor.fetchone()[0]
 
 
-def test_jit_is_off_inside_and_as_it_was_after(transactional_db):
-    # Outside any transaction (a test's own would keep SET LOCAL until it ends), as the scans run.
+# Transactional (the scans run outside any transaction), and given back as migrations left it: a plain
+# flush would run post_migrate, which makes the role groups anew under other ids, and a later test that
+# restores the migrations' rows would then find their names taken.
+transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@transactional
+def test_jit_is_off_inside_and_as_it_was_after():
+    # Outside any transaction: a test's own would keep SET LOCAL until it ends.
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
     with connection.cursor() as cursor:
@@ -31,7 +38,7 @@ def test_jit_is_off_inside_and_as_it_was_after(transactional_db):
     assert (inside, after) == ("off", "on")
 
 
-@pytest.mark.django_db(transaction=True)
+@transactional
 def test_what_the_block_writes_is_rolled_back_whole_on_an_error():
     assert not connection.in_atomic_block
 
