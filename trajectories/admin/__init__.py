@@ -437,7 +437,10 @@ class SessionAdmin(ScopedAdmin):
     inlines = (AttendanceInline,)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(attendance_count=Count("attendances"))
+        # The count groups the rows, and a grouped query drops Meta.ordering: the autocomplete's pages
+        # (which read this queryset as it is) need the order back to be stable.
+        return (super().get_queryset(request).annotate(attendance_count=Count("attendances"))
+                .order_by(*Session._meta.ordering))
 
     @admin.display(description=_("attendances"), ordering="attendance_count")
     def attendance_count(self, session: Session) -> int:
