@@ -63,10 +63,21 @@ WHERE t.ended_on IS NULL AND t.coach_id IS NOT NULL
 """
 
 
+def no_reminders() -> None:
+    """Empty the reminders table, as it is when the feature goes live: on PostgreSQL with TRUNCATE, which
+    leaves no dead rows of the last run behind for the first scan to step over (DELETE elsewhere, and
+    inside a transaction: the smoke test's)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {connection.ops.quote_name(Reminder._meta.db_table)}")
+    else:
+        Reminder.objects.all().delete()
+
+
 def rules_measure(today: datetime.date = TODAY, *, verbose: bool = True) -> list[tuple]:
     """Per rule, from no reminders: (rule, reminders made, then statements and seconds of the first scan,
     of the same scan again and of the close pass alone)."""
-    Reminder.objects.all().delete()
+    no_reminders()
     rules = programme_rules_load()
     now = datetime.datetime.now(datetime.UTC)
     rows = []
@@ -94,7 +105,7 @@ def scan_time(today: datetime.date = TODAY) -> dict:
     """Every rule in one run, as the periodic job runs them: first from no reminders, then again at once,
     then again once the reminders table is vacuumed and analysed, as autovacuum does within a minute or
     so of the first scan's inserts (the state beat's next run, 15 minutes on, finds)."""
-    Reminder.objects.all().delete()
+    no_reminders()
     first_queries, first_time = measure(lambda: reminders_run(today=today))
     made = Reminder.objects.count()
     again_queries, again_time = measure(lambda: reminders_run(today=today))

@@ -69,15 +69,20 @@ class Due:
     def object_field(self) -> str:
         return OBJECT_FIELD[self.rule]
 
-    def as_reminder(self) -> Reminder:
-        links = {f"{self.object_field}_id": self.object_id}
+    def as_row(self) -> tuple:
+        """The new reminder's values, in the order of ROW_FIELDS."""
+        links = dict.fromkeys(LINKS)
+        links[self.object_field] = self.object_id
         if self.trajectory_id is not None:
-            links["trajectory_id"] = self.trajectory_id
-        return Reminder(
-            rule=self.rule, recipient_id=self.recipient_id, programme_id=self.programme_id,
-            object_type=OBJECT_TYPE[self.object_field], object_id=str(self.object_id),
-            counted_from=self.counted_from, due_on=self.due_on, message=self.message, **links,
-        )
+            links["trajectory"] = self.trajectory_id
+        return (self.rule, self.recipient_id, self.programme_id, OBJECT_TYPE[self.object_field],
+                str(self.object_id), *links.values(), self.counted_from, self.due_on, self.message)
+
+
+# The foreign keys a reminder can be about; the columns `Due.as_row` fills, in its order.
+LINKS = ("trajectory", "phase_entry", "referral", "session", "period")
+ROW_FIELDS = ("rule", "recipient_id", "programme_id", "object_type", "object_id",
+              *(f"{link}_id" for link in LINKS), "counted_from", "due_on", "message")
 
 
 def _already_reminded(rule: str, *, counted_from=None) -> tuple[Exists, Subquery]:

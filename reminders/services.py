@@ -17,14 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from casemgmt.audit import save_as
-from casemgmt.batches import atomic_without_jit
+from casemgmt.batches import atomic_without_jit, insert_rows
 from casemgmt.clock import today as clock_today
 from casemgmt.errors import RuleViolation
 from casemgmt.models import User
 from reminders.closing import close_resolved
 from reminders.dispatch import enqueue_on_commit
 from reminders.models import Reminder, ReminderSettings, Rule
-from reminders.scans import SCANS, Due
+from reminders.scans import ROW_FIELDS, SCANS, Due
 from reminders.thresholds import ProgrammeRules, programme_rules_load
 from trajectories.policies import Role, programmes_coordinated_by, role_of
 
@@ -49,10 +49,10 @@ def _batches(items: list, size: int = BATCH_SIZE) -> Iterable[list]:
 def reminders_store(*, found: list[Due]) -> tuple[int, int]:
     """Insert the new reminders and reopen the ones found due again: (created, reopened).
 
-    ignore_conflicts: a reminder another worker inserted a moment ago (same key) is skipped, not an
-    error; `created` counts what this call offered, which is what it inserted unless such a race."""
-    new = [due.as_reminder() for due in found if due.reopen_id is None]
-    Reminder.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    A reminder another worker inserted a moment ago (same key) is skipped, not an error; `created`
+    counts what this call offered, which is what it inserted unless such a race."""
+    new = [due.as_row() for due in found if due.reopen_id is None]
+    insert_rows(Reminder, ROW_FIELDS, new)
     reopen = [due.reopen_id for due in found if due.reopen_id is not None]
     reopened = 0
     for ids in _batches(reopen):
@@ -65,10 +65,14 @@ def reminders_store(*, found: list[Due]) -> tuple[int, int]:
 def reminders_run(
     *, today: datetime.date | None = None, rules: Iterable[str] | None = None,
 ) -> list[RuleOutcome]:
-    """Run the scan of every rule (or of `rules`), then the close pass of each: the periodic job.
+    """Run the close pass of every rule (or of `rules`), then the scan of each: the periodic job.
 
     Safe to run twice, and on two workers at once: the scans leave out what was already reminded of
-    and the unique key refuses a second copy; closing is an UPDATE of what is still open."""
+    and the unique key refuses a second copy; closing is an UPDATE of what is still open.
+
+    Closing first checks only the reminders of earlier runs: what this run's scans find due was due in
+    the data they read, so checking it again at once would cost the first scan ever (180,000 reminders)
+    about 4 s to close nothing. A cause resolved while the scans run is closed by the next run."""
     today = today or clock_today()
     selected = list(rules) if rules is not None else list(Rule.values)
     unknown = sorted(set(selected) - set(Rule.values))
@@ -79,19 +83,17 @@ def reminders_run(
             code="reminder_rule_unknown",
         )
     programme_rules = programme_rules_load()
-    outcomes = []
-    # Messages in the site's language, whether a worker, the command or a request runs the scan.
-    with translation.override(settings.LANGUAGE_CODE):
-        for rule in selected:
-            outcome = RuleOutcome(rule)
-            with atomic_without_jit():
-                found = SCANS[rule](today=today, rules=programme_rules)
-                outcome.created, outcome.reopened = reminders_store(found=found)
-            outcomes.append(outcome)
+    outcomes = [RuleOutcome(rule) for rule in selected]
     now = timezone.now()
     for outcome in outcomes:
         with atomic_without_jit():
             outcome.closed = close_resolved(outcome.rule, today=today, rules=programme_rules, now=now)
+    # Messages in the site's language, whether a worker, the command or a request runs the scan.
+    with translation.override(settings.LANGUAGE_CODE):
+        for outcome in outcomes:
+            with atomic_without_jit():
+                found = SCANS[outcome.rule](today=today, rules=programme_rules)
+                outcome.created, outcome.reopened = reminders_store(found=found)
     return outcomes
 
 

@@ -31,7 +31,7 @@ def _mail_everyone_waiting() -> int:
 
 @shared_task(name="reminders.scan_all", **SCAN_LIMITS)
 def scan_all(today: str | None = None) -> dict[str, dict[str, int]]:
-    """Every rule's scan, then the close pass, then the e-mails (beat runs this every 15 minutes)."""
+    """Every rule's close pass, then its scan, then the e-mails (beat runs this every 15 minutes)."""
     outcomes = reminders_run(today=_day(today))
     _mail_everyone_waiting()
     return {o.rule: {"created": o.created, "reopened": o.reopened, "closed": o.closed} for o in outcomes}
@@ -39,7 +39,7 @@ def scan_all(today: str | None = None) -> dict[str, dict[str, int]]:
 
 @shared_task(name="reminders.run_rule", **SCAN_LIMITS)
 def run_rule(rule: str, today: str | None = None) -> dict[str, int]:
-    """One rule's scan and close pass, then the e-mails."""
+    """One rule's close pass and scan, then the e-mails."""
     (outcome,) = reminders_run(today=_day(today), rules=[rule])
     _mail_everyone_waiting()
     return {"created": outcome.created, "reopened": outcome.reopened, "closed": outcome.closed}

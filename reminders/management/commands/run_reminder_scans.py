@@ -1,4 +1,4 @@
-"""Run the reminder scans and the close pass once, now (what beat runs every 15 minutes), and say
+"""Run the close pass and the reminder scans once, now (what beat runs every 15 minutes), and say
 per rule how many reminders were created, reopened and closed."""
 
 import datetime
