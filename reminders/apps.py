@@ -16,3 +16,9 @@ class RemindersConfig(AppConfig):
         # Runs after trajectories' roles_sync (this app comes later in INSTALLED_APPS), which sets
         # each role group's permissions afresh; this adds the reminders' own.
         post_migrate.connect(reminder_permissions_grant, sender=self)
+
+        from reminders.services import reminders_forget_names
+        from trajectories.signals import participant_erased
+
+        # An erasure takes the person's names out of the reminders' texts too.
+        participant_erased.connect(reminders_forget_names, dispatch_uid="reminders_forget_names")

@@ -36,7 +36,8 @@ def _phase_in(phase: int, language: str | None) -> str:
     return str(Phase(phase).label)
 
 
-def _name(first_name: str, last_name: str) -> str:
+def person_name(first_name: str, last_name: str) -> str:
+    """A person's name as every reminder writes it (and as an erasure finds it again)."""
     return f"{first_name} {last_name}".strip()
 
 
@@ -57,14 +58,14 @@ REFERRAL_ESCALATED = gettext_noop(
 def no_contact(*, first_name: str, last_name: str, last_contact: datetime.date, days: int) -> str:
     language = get_language()
     return _text_in(NO_CONTACT, language) % {
-        "name": _name(first_name, last_name), "date": _day_in(last_contact, language), "days": days,
+        "name": person_name(first_name, last_name), "date": _day_in(last_contact, language), "days": days,
     }
 
 
 def phase_stale(*, first_name: str, last_name: str, phase: int, entered_on: datetime.date, days: int) -> str:
     language = get_language()
     return _text_in(PHASE_STALE, language) % {
-        "name": _name(first_name, last_name), "phase": phase, "label": _phase_in(phase, language),
+        "name": person_name(first_name, last_name), "phase": phase, "label": _phase_in(phase, language),
         "date": _day_in(entered_on, language), "days": days,
     }
 
@@ -73,7 +74,7 @@ def _referral(text: str, *, first_name: str, last_name: str, specialisation: str
               sent_on: datetime.date) -> str:
     language = get_language()
     return _text_in(text, language) % {
-        "name": _name(first_name, last_name), "specialisation": specialisation,
+        "name": person_name(first_name, last_name), "specialisation": specialisation,
         "organisation": organisation, "date": _day_in(sent_on, language),
     }
 
@@ -103,7 +104,7 @@ def outflow_follow_up(*, first_name: str, last_name: str, ended_on: datetime.dat
                       window_end: datetime.date, months: int) -> str:
     return _("%(months)d months have passed since the guidance of %(name)s ended (%(ended)s): record "
              "whether they started as self-employed (outflow measured on %(date)s).") % {
-        "months": months, "name": _name(first_name, last_name), "ended": _day(ended_on),
+        "months": months, "name": person_name(first_name, last_name), "ended": _day(ended_on),
         "date": _day(window_end),
     }
 

@@ -245,7 +245,7 @@ def scan_session_tomorrow(*, today: datetime.date, rules: dict[int, ProgrammeRul
     found = []
     for key, group in groupby(rows, key=lambda row: row[:8]):
         pk, programme_id, recipient, held_on, kind, title, location, reopen_id = key
-        attendees = [f"{first} {last}".strip() for *_, attended, first, last in group if attended]
+        attendees = [messages.person_name(first, last) for *_, attended, first, last in group if attended]
         found.append(Due(
             rule, recipient, programme_id, pk, held_on, held_on - DAY,
             messages.session_tomorrow(kind=Session.Kind(kind).label, title=title or "", held_on=held_on,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,12 +23,15 @@ from casemgmt.batches import atomic_without_jit, insert_rows
 from casemgmt.clock import today as clock_today
 from casemgmt.errors import RuleViolation
 from casemgmt.models import User
+from reminders import messages
 from reminders.closing import close_resolved
 from reminders.dispatch import enqueue_on_commit
 from reminders.models import Reminder, ReminderSettings, Rule
 from reminders.scans import ROW_FIELDS, SCANS, Due
 from reminders.thresholds import ProgrammeRules, programme_rules_load
+from trajectories.models import Attendance
 from trajectories.policies import Role, programmes_coordinated_by, role_of
+from trajectories.services import ERASED
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +119,26 @@ def reminders_close_resolved(
     with atomic_without_jit():
         return sum(close_resolved(rule, today=today, rules=programme_rules, now=now, within=within)
                    for rule in Rule.values)
+
+
+def reminders_forget_names(*, names: list[str], trajectory_ids: list[int], **signal) -> int:
+    """Take an erased person's names out of the reminders' texts, which were written with the names when
+    made: every reminder about one of their trajectories, and those of the sessions they attended (a
+    session's reminder lists who comes). The name becomes what a scan writes for an erased person; the
+    rest of the text stays. Receives trajectories' participant_erased signal, inside the erasure's
+    transaction; how many reminders changed.
+
+    `names` are the full names the record ever held, longest first, so a shorter name inside a longer
+    one cannot leave part of the longer one behind."""
+    sessions = Attendance.objects.filter(trajectory_id__in=trajectory_ids).values("session_id")
+    about = Reminder.objects.filter(Q(trajectory_id__in=trajectory_ids) | Q(session_id__in=sessions))
+    erased = messages.person_name(ERASED, ERASED)
+    changed = set()
+    for name in names:
+        having = about.filter(message__contains=name)
+        changed.update(having.values_list("pk", flat=True))
+        having.update(message=Replace("message", Value(name), Value(erased)))
+    return len(changed)
 
 
 def reminder_dismiss(*, reminder: Reminder, by: User) -> Reminder:

@@ -28,6 +28,7 @@ from trajectories.models import (
     Session,
 )
 from trajectories.policies import may_reveal_identifier
+from trajectories.signals import participant_erased
 
 
 def name_key(first_name: str, last_name: str) -> str:
@@ -182,7 +183,8 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
 
     What anonymous counts need stays: gender, year of birth, postcode (for the province), the ESF
     fields, the trajectories with their phases and outcome. Names, contact data, identifier, day and
-    month of birth, business idea, coaching and screening notes go, from the record and its history."""
+    month of birth, business idea, coaching and screening notes go, from the record and its history,
+    and the name from wherever another app copied it (the participant_erased signal: the reminders)."""
     on = on or today()
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
@@ -192,6 +194,9 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
                 % {"date": participant.erased_on},
                 code="participant_already_erased",
             )
+        names = {f"{first} {last}".strip()
+                 for first, last in participant.history.values_list("first_name", "last_name")}
+        names.add(f"{participant.first_name} {participant.last_name}".strip())
         personal = {
             "first_name": ERASED, "last_name": ERASED, "name_key": "", "email": "", "phone": "",
             "business_idea": "", "birth_month": None, "birth_day": None,
@@ -223,6 +228,10 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
                 for row in screening.history.all():
                     row.notes = ""
                     row.save()
+        participant_erased.send(
+            sender=Participant, participant=participant, trajectory_ids=trajectory_ids,
+            names=sorted((name for name in names if name), key=len, reverse=True),
+        )
         return participant
 
 
