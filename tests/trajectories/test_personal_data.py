@@ -5,6 +5,7 @@ import json
 import subprocess
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.management import call_command
 from django.db import connection
 from django.http import Http404
@@ -144,6 +145,27 @@ def test_erasure_removes_personal_data_from_the_record_and_its_history_and_keeps
     assert not Session.history.filter(notes__contains="gezin").exists()
     # the anonymous counts stay: the trajectory and its phases are still there
     assert trajectory.phase_entries.count() == 1
+
+
+def test_erasure_takes_the_name_out_of_the_admins_log_of_the_persons_records_only(person, stebo_coach, ovv):
+    # Changes made in the admin are logged with the record's name, which holds the person's.
+    namesake = participant_register(by=stebo_coach, first_name="Amal", last_name="Haddad", birth_year=1990)
+    trajectory = person.trajectories.get()
+
+    def logged(obj) -> LogEntry:
+        return LogEntry.objects.log_actions(user_id=stebo_coach.pk, queryset=[obj], action_flag=CHANGE,
+                                            change_message="[]", single_object=True)
+
+    entries = [logged(person), logged(trajectory), logged(trajectory.phase_entries.get())]
+    other = logged(namesake)
+    assert all("Amal Haddad" in entry.object_repr for entry in [*entries, other])
+
+    participant_erase(participant=person, by=stebo_coach)
+
+    reprs = [LogEntry.objects.get(pk=entry.pk).object_repr for entry in entries]
+    assert reprs[:2] == ["— —", f"— — – {ovv.code}"]
+    assert reprs[2] == f"— — – {ovv.code}: {entries[2].object_repr.split(': ', 1)[1]}"
+    assert LogEntry.objects.get(pk=other.pk).object_repr == "Amal Haddad"
 
 
 def test_retention_erases_only_people_of_programmes_past_their_retention(person, ovv, stebo_coach):

@@ -3,7 +3,11 @@
 import datetime
 import unicodedata
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Replace
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -22,10 +26,16 @@ from casemgmt.identifiers import (
 from casemgmt.models import AccessLog, User
 from partners.models import Organisation
 from trajectories.models import (
+    Attendance,
     ConsentRecord,
     Participant,
+    PhaseEntry,
+    Referral,
+    ReferralEvent,
+    ReferralResult,
     Screening,
     Session,
+    Trajectory,
 )
 from trajectories.policies import may_reveal_identifier
 from trajectories.signals import participant_erased
@@ -178,6 +188,27 @@ def consent_withdraw(*, consent: ConsentRecord, by: User, on: datetime.date) -> 
 ERASED = "—"
 
 
+# The records whose name (__str__) holds the person's: the admin's log keeps that name for each change
+# made there. Each with the path from it to the person.
+_NAMED_AFTER_THE_PERSON = (
+    (Participant, "pk"), (ConsentRecord, "participant"), (Trajectory, "participant"),
+    (PhaseEntry, "trajectory__participant"), (Screening, "trajectory__participant"),
+    (Attendance, "trajectory__participant"), (Referral, "trajectory__participant"),
+    (ReferralEvent, "referral__trajectory__participant"),
+    (ReferralResult, "referral__trajectory__participant"),
+)
+
+
+def _admin_log_of(participant: Participant):
+    """The admin's log entries (django.contrib.admin) about the person's records."""
+    about = Q()
+    for model, path in _NAMED_AFTER_THE_PERSON:
+        ids = model.objects.filter(**{path: participant.pk}).annotate(
+            key=Cast("pk", output_field=CharField())).values("key")
+        about |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+    return LogEntry.objects.filter(about)
+
+
 def participant_erase(*, participant: Participant, by: User, on: datetime.date | None = None) -> Participant:
     """Erase a person's personal data (their right to erasure, or the end of retention).
 
@@ -197,6 +228,7 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
         names = {f"{first} {last}".strip()
                  for first, last in participant.history.values_list("first_name", "last_name")}
         names.add(f"{participant.first_name} {participant.last_name}".strip())
+        names = sorted((name for name in names if name), key=len, reverse=True)
         personal = {
             "first_name": ERASED, "last_name": ERASED, "name_key": "", "email": "", "phone": "",
             "business_idea": "", "birth_month": None, "birth_day": None,
@@ -228,9 +260,13 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
                 for row in screening.history.all():
                     row.notes = ""
                     row.save()
+        erased = f"{ERASED} {ERASED}"
+        for name in names:  # longest first: a shorter name inside a longer one leaves nothing behind
+            _admin_log_of(participant).filter(object_repr__contains=name).update(
+                    object_repr=Replace("object_repr", Value(name), Value(erased)))
         participant_erased.send(
             sender=Participant, participant=participant, trajectory_ids=trajectory_ids,
-            names=sorted((name for name in names if name), key=len, reverse=True),
+            names=names,
         )
         return participant
 
