@@ -245,10 +245,11 @@ def main() -> None:
         "- Funnel: `reports.funnel.funnel_report` against bench/funnel.py's SQL query, both checked equal "
         "first; one warm-up, then the best of the runs.",
         "- Reminder scan: `reminders_run` over every rule as of 2018-10-20 (bench/reminders_scan.py): "
-        "first from no reminders, then again at once, then again after `VACUUM ANALYZE` of the reminders "
-        "table (what autovacuum does on its own after the first scan's inserts, long before beat's next run "
-        "15 minutes on: the state every periodic scan meets); the baseline reads what the scans read (each "
-        "open trajectory's last contact, current phase, open referrals) in one query.",
+        "first from an empty table (TRUNCATE, as at go-live), then again at once, then again after "
+        "`VACUUM ANALYZE` of the reminders table (what autovacuum does on its own after the first scan's "
+        "inserts, long before beat's next run 15 minutes on: the state every periodic scan meets); the rules "
+        "side by side on 2 connections (REMINDER_SCAN_CONNECTIONS); the baseline reads what the scans read "
+        "(each open trajectory's last contact, current phase, open referrals) in one query.",
         "- Import: the command on a fresh copy of an empty benchmark database, timed as a process; the "
         "baseline COPYs the same file into a table of text columns.",
         "",

@@ -206,6 +206,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.integer("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
+# The reminder rules run side by side on this many database connections (reminders.services.reminders_run).
+REMINDER_SCAN_CONNECTIONS = env.integer("REMINDER_SCAN_CONNECTIONS", 2)
 # Nothing reads task results; the reminders themselves are the record.
 CELERY_TASK_IGNORE_RESULT = True
 # The worker logs through Django's LOGGING, like the web process.
