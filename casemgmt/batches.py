@@ -31,7 +31,8 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
                 using: str = "default") -> None:
     """Insert `rows` (one tuple of values per row, in the order of `fields`, attnames such as
     "recipient_id") into the model's table, skipping a row that a unique constraint refuses, as
-    bulk_create(ignore_conflicts=True) does. Every other column gets its default (auto_now_add: now).
+    bulk_create(ignore_conflicts=True) does. Every other column gets its default (auto_now_add: now),
+    computed once for all the rows (a callable default such as a fresh UUID would repeat).
 
     For derived rows written by the 100,000 (the reminder scans): no model instances, no save(), no
     signals. The values must be what the driver takes as is (int, str, date, datetime, None).
@@ -74,3 +75,24 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
             f"SELECT *{placeholders} FROM {staged} ON CONFLICT DO NOTHING", prepared,
         )
         cursor.execute(f"DROP TABLE {staged}")
+
+
+# Erasures and the reminder scans. A scan copies names into the reminders' texts between its read and
+# its commit, seconds apart; an erasure takes them out of the texts there are. So a scan holds this lock
+# shared for its transaction and an erasure exclusively: an erasure waits for the scans running (seconds),
+# a scan waits for an erasure (milliseconds), and no name read before an erasure is written after it.
+# Scans do not wait for each other. Any fixed number will do, the same in every process.
+NAMES_LOCK = 72_616_173
+
+
+def names_lock(*, exclusive: bool, using: str = "default") -> None:
+    """Take the names lock until the current transaction ends (a scan: shared; an erasure: exclusive).
+    PostgreSQL only: SQLite lets one writer at a time through, and a transaction that read before
+    another's write cannot write after it."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        raise RuntimeError("names_lock() holds until the transaction ends: call it inside one.")
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s)", [NAMES_LOCK])

@@ -138,15 +138,14 @@ class Reminder(models.Model):
     rule = models.CharField(_("rule"), max_length=30, choices=Rule.choices)
     # Indexes (see Meta.indexes): a scan inserts reminders by the 100,000, and each index costs it about
     # 0.3 s per 180,000 rows. The recipient is the first column of reminder_recipient_due, which serves
-    # its lookups; a programme is never deleted while it has trajectories or sessions (PROTECT), so no
-    # query looks reminders up by programme alone; the rows a reminder is about, and who dismissed it,
-    # are indexed only where set.
+    # its lookups; the rows a reminder is about, and who dismissed it, are indexed only where set. The
+    # programme keeps its index: a coordinator's admin list reads their programmes' reminders.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders",
         verbose_name=_("recipient"), db_index=False,
     )
     programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="+", verbose_name=_("programme"), db_index=False,
+        Programme, on_delete=models.CASCADE, related_name="+", verbose_name=_("programme")
     )
     # What it is about: generic (the key), and the row itself for joins.
     object_type = models.CharField(_("kind of record"), max_length=100)

@@ -7,32 +7,29 @@ settings are, and change one by one through `reminder_settings_save`.
 import datetime
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from casemgmt.audit import save_as
-from casemgmt.batches import atomic_without_jit, insert_rows
+from casemgmt.batches import atomic_without_jit, insert_rows, names_lock
 from casemgmt.clock import today as clock_today
 from casemgmt.errors import RuleViolation
 from casemgmt.models import User
-from reminders import messages
 from reminders.closing import close_resolved
 from reminders.dispatch import enqueue_on_commit
 from reminders.models import Reminder, ReminderSettings, Rule
 from reminders.scans import ROW_FIELDS, SCANS, Due
 from reminders.thresholds import ProgrammeRules, programme_rules_load
-from trajectories.models import Attendance
 from trajectories.policies import Role, programmes_coordinated_by, role_of
-from trajectories.services import ERASED
+from trajectories.services import names_erased
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +103,7 @@ def reminders_run(
             outcome.closed = close_resolved(rule, today=today, rules=programme_rules, now=now)
         # Messages in the site's language, whether a worker, the command or a request runs the scan.
         with translation.override(settings.LANGUAGE_CODE), atomic_without_jit():
+            names_lock(exclusive=False)  # an erasure waits until these names are written
             found = SCANS[rule](today=today, rules=programme_rules)
             outcome.created, outcome.reopened = reminders_store(found=found)
         return outcome
@@ -131,8 +129,14 @@ def _side_by_side(run: Callable[[str], RuleOutcome], rules: list[str]) -> list[R
 
     # The longest rules first, so that the short ones fill in beside them.
     order = sorted(rules, key=lambda rule: SCAN_COST.get(rule, 0), reverse=True)
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reminder-scan") as pool:
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reminder-scan")
+    try:
         futures = {rule: pool.submit(in_thread, rule) for rule in order}
+        wait(futures.values())
+    finally:
+        # Interrupted (the task's soft time limit, a worker shutting down): the rules not yet started are
+        # dropped, those running finish their transaction; the next scan does the rest.
+        pool.shutdown(wait=True, cancel_futures=True)
     return [futures[rule].result() for rule in rules]
 
 
@@ -157,21 +161,22 @@ def reminders_close_resolved(
 
 def reminders_forget_names(*, names: list[str], trajectory_ids: list[int], **signal) -> int:
     """Take an erased person's names out of the reminders' texts, which were written with the names when
-    made: every reminder about one of their trajectories, and those of the sessions they attended (a
-    session's reminder lists who comes). The name becomes what a scan writes for an erased person; the
-    rest of the text stays. Receives trajectories' participant_erased signal, inside the erasure's
-    transaction; how many reminders changed.
-
-    `names` are the full names the record ever held, longest first, so a shorter name inside a longer
-    one cannot leave part of the longer one behind."""
-    sessions = Attendance.objects.filter(trajectory_id__in=trajectory_ids).values("session_id")
-    about = Reminder.objects.filter(Q(trajectory_id__in=trajectory_ids) | Q(session_id__in=sessions))
-    erased = messages.person_name(ERASED, ERASED)
-    changed = set()
+    made: every reminder about one of their trajectories, and every session reminder naming them (it lists
+    who comes; an attendance deleted since no longer leads to the person, and a namesake's name in such a
+    list goes too, which errs on the safe side). A name goes only where it stands whole ("Ali Khanna"
+    stays when "Ali Khan" goes) and becomes what a scan writes for an erased person; the rest of the text
+    stays. Receives trajectories' participant_erased signal, inside the erasure's transaction; how many
+    reminders changed."""
+    about = Q(trajectory_id__in=trajectory_ids)
     for name in names:
-        having = about.filter(message__contains=name)
-        changed.update(having.values_list("pk", flat=True))
-        having.update(message=Replace("message", Value(name), Value(erased)))
+        about |= Q(rule=Rule.SESSION_TOMORROW, message__contains=name)
+    changed = []
+    for reminder in Reminder.objects.filter(about).only("message"):
+        message = names_erased(reminder.message, names)
+        if message != reminder.message:
+            reminder.message = message
+            changed.append(reminder)
+    Reminder.objects.bulk_update(changed, ["message"], batch_size=BATCH_SIZE)
     return len(changed)
 
 

@@ -1,6 +1,6 @@
 """Batch transactions: PostgreSQL runs the scans' queries without JIT, and only inside them. Batch inserts:
 rows as tuples, defaults filled in, a row the unique key refuses skipped (COPY on PostgreSQL, bulk_create
-elsewhere: both run here, on whichever database the suite has)."""
+elsewhere: the suite on each database runs its own path)."""
 
 import datetime
 

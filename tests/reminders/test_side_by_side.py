@@ -2,6 +2,7 @@
 reminders as one after the other, and no connection left behind."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -20,8 +21,18 @@ KEY = ("rule", "recipient_id", "object_type", "object_id", "counted_from", "due_
 
 def _connections() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND backend_type = 'client backend'")
         return cursor.fetchone()[0]
+
+
+def _connections_back_to(count: int) -> int:
+    """The client connections to the test database, once they are back to `count` (a closed connection's
+    backend takes a moment to leave), or after 5 s."""
+    deadline = time.monotonic() + 5
+    while (now := _connections()) != count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return now
 
 
 def test_side_by_side_makes_what_one_after_the_other_makes(world, settings, monkeypatch):
@@ -39,7 +50,7 @@ def test_side_by_side_makes_what_one_after_the_other_makes(world, settings, monk
     settings.REMINDER_SCAN_CONNECTIONS = 2
     side_by_side = scan(TODAY)
     made = sorted(Reminder.objects.values_list(*KEY))
-    after = _connections()
+    after = _connections_back_to(before)
     Reminder.objects.all().delete()
     settings.REMINDER_SCAN_CONNECTIONS = 1
     one_by_one = scan(TODAY)

@@ -5,7 +5,7 @@ import json
 import subprocess
 
 import pytest
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.core.management import call_command
 from django.db import connection
 from django.http import Http404
@@ -159,8 +159,23 @@ def test_erasure_takes_the_name_out_of_the_admins_log_of_the_persons_records_onl
     entries = [logged(person), logged(trajectory), logged(trajectory.phase_entries.get())]
     other = logged(namesake)
     assert all("Amal Haddad" in entry.object_repr for entry in [*entries, other])
+    # A session changed in the admin names the attendances it added; a record deleted there is logged
+    # with its name, though it no longer leads to the person.
+    session = session_log_individual(trajectory=trajectory, by=stebo_coach, held_on=D(2017, 2, 1),
+                                     duration_minutes=45)
+    added = LogEntry.objects.log_actions(
+        user_id=stebo_coach.pk, queryset=[session], action_flag=CHANGE, single_object=True,
+        change_message=[{"added": {"name": "attendance", "object": f"{person} @ {session}"}},
+                        {"changed": {"name": "attendance", "object": "Amal Haddadi @ x", "fields": ["attended"]}}])
+    deleted = LogEntry.objects.log_actions(user_id=stebo_coach.pk, queryset=[session.attendances.get()],
+                                           action_flag=DELETION, single_object=True)
+    LogEntry.objects.filter(pk=deleted.pk).update(object_id="999999")  # the record is gone
 
     participant_erase(participant=person, by=stebo_coach)
+
+    message = LogEntry.objects.get(pk=added.pk).get_change_message()
+    assert "Haddad " not in message and "— — @" in message and "Amal Haddadi @ x" in message, message
+    assert LogEntry.objects.get(pk=deleted.pk).object_repr.startswith("— — @ ")
 
     reprs = [LogEntry.objects.get(pk=entry.pk).object_repr for entry in entries]
     assert reprs[:2] == ["— —", f"— — – {ovv.code}"]
@@ -194,7 +209,7 @@ def test_rotating_keys_re_encrypts_every_identifier_under_the_new_key(person, se
     assert identifier_decrypt(person.national_number_encrypted) == NUMBER
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_database_dump_holds_no_national_register_number_in_plain_text(postgres):
     # given participants with a national register number and a BIS number, committed
     user = UserFactory(username="dumper")

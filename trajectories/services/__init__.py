@@ -2,10 +2,12 @@
 
 from trajectories.services.participants import (
     ERASED,
+    ERASED_NAME,
     consent_record,
     consent_withdraw,
     identifiers_rotate,
     name_key,
+    names_erased,
     participant_erase,
     participant_identifier_masked,
     participant_identifier_reveal,
@@ -38,7 +40,8 @@ from trajectories.services.sessions import (
 )
 
 __all__ = [
-    "ERASED", "consent_record", "consent_withdraw", "identifiers_rotate", "name_key", "participant_erase",
+    "ERASED", "ERASED_NAME", "consent_record", "consent_withdraw", "identifiers_rotate", "name_key",
+    "names_erased", "participant_erase",
     "participant_identifier_masked", "participant_identifier_reveal", "participant_register",
     "participant_update", "screening_record", "session_log_individual", "session_plan_group",
     "session_record_attendance", "trajectory_advance", "trajectory_assign_coach", "trajectory_end",

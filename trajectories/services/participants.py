@@ -1,18 +1,21 @@
 """Changes to a person: registration, corrections, consent, erasure, and their identifier."""
 
 import datetime
+import json
+import re
 import unicodedata
 
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import CharField, Q, Value
-from django.db.models.functions import Cast, Replace
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from casemgmt.access import access_log_record
 from casemgmt.audit import history_rewrite, save_as
+from casemgmt.batches import names_lock
 from casemgmt.clock import today
 from casemgmt.errors import RuleViolation
 from casemgmt.identifiers import (
@@ -188,25 +191,73 @@ def consent_withdraw(*, consent: ConsentRecord, by: User, on: datetime.date) -> 
 ERASED = "—"
 
 
-# The records whose name (__str__) holds the person's: the admin's log keeps that name for each change
-# made there. Each with the path from it to the person.
+ERASED_NAME = f"{ERASED} {ERASED}"  # an erased person's name, as the app writes "first last"
+
+
+def names_erased(text: str, names: list[str]) -> str:
+    """`text` with each of `names` ("first last") that stands as a whole (not inside a longer word or
+    name: erasing "Ali Khan" leaves "Ali Khanna") written as an erased person's. Longest first, so that a
+    shorter name inside a longer one leaves nothing of it behind."""
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", ERASED_NAME, text)
+    return text
+
+
+def _json_names_erased(text: str, names: list[str]) -> str:
+    """The same within every string of a JSON document (the admin log's change message)."""
+    def walk(value):
+        if isinstance(value, str):
+            return names_erased(value, names)
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        return value
+
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return names_erased(text, names)
+    return json.dumps(walk(document))
+
+
+# The records whose name (__str__) holds the person's, each with the path from it to the person: the
+# admin's log keeps that name for each change made there (a session's entry names the attendances
+# added or changed with it).
 _NAMED_AFTER_THE_PERSON = (
     (Participant, "pk"), (ConsentRecord, "participant"), (Trajectory, "participant"),
     (PhaseEntry, "trajectory__participant"), (Screening, "trajectory__participant"),
     (Attendance, "trajectory__participant"), (Referral, "trajectory__participant"),
     (ReferralEvent, "referral__trajectory__participant"),
     (ReferralResult, "referral__trajectory__participant"),
+    (Session, "attendances__trajectory__participant"),
 )
 
 
-def _admin_log_of(participant: Participant):
-    """The admin's log entries (django.contrib.admin) about the person's records."""
+def _admin_log_forget(participant: Participant, names: list[str]) -> None:
+    """Take the person's names out of the admin's log (django.contrib.admin's LogEntry): the entries about
+    their records, and those about records of the same kinds that name them in a deletion or a change
+    message (a record deleted since can no longer be traced to the person; a namesake's entry loses the
+    name too, which errs on the safe side). Few rows: read, rewritten in Python, saved in one UPDATE."""
     about = Q()
+    kinds = []
     for model, path in _NAMED_AFTER_THE_PERSON:
+        kind = ContentType.objects.get_for_model(model)
+        kinds.append(kind)
         ids = model.objects.filter(**{path: participant.pk}).annotate(
             key=Cast("pk", output_field=CharField())).values("key")
-        about |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
-    return LogEntry.objects.filter(about)
+        about |= Q(content_type=kind, object_id__in=ids)
+    deleted, mentioned = Q(), Q()
+    for name in names:
+        deleted |= Q(object_repr__contains=name)
+        # The message is JSON with non-ASCII letters escaped, as Django writes it.
+        mentioned |= Q(change_message__contains=name) | Q(change_message__contains=json.dumps(name)[1:-1])
+    elsewhere = Q(content_type__in=kinds) & (Q(action_flag=DELETION) & deleted | mentioned)
+    entries = list(LogEntry.objects.filter(about | elsewhere))
+    for entry in entries:
+        entry.object_repr = names_erased(entry.object_repr, names)
+        entry.change_message = _json_names_erased(entry.change_message, names)
+    LogEntry.objects.bulk_update(entries, ["object_repr", "change_message"], batch_size=500)
 
 
 def participant_erase(*, participant: Participant, by: User, on: datetime.date | None = None) -> Participant:
@@ -218,6 +269,7 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
     and the name from wherever another app copied it (the participant_erased signal: the reminders)."""
     on = on or today()
     with transaction.atomic():
+        names_lock(exclusive=True)  # no reminder scan is between reading a name and writing it
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         if participant.erased_on is not None:
             raise RuleViolation(
@@ -260,10 +312,7 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
                 for row in screening.history.all():
                     row.notes = ""
                     row.save()
-        erased = f"{ERASED} {ERASED}"
-        for name in names:  # longest first: a shorter name inside a longer one leaves nothing behind
-            _admin_log_of(participant).filter(object_repr__contains=name).update(
-                    object_repr=Replace("object_repr", Value(name), Value(erased)))
+        _admin_log_forget(participant, names)
         participant_erased.send(
             sender=Participant, participant=participant, trajectory_ids=trajectory_ids,
             names=names,
