@@ -13,6 +13,7 @@ from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from casemgmt.models import Phase
+from trajectories.models import person_name
 
 
 def _day(day: datetime.date) -> str:
@@ -34,11 +35,6 @@ def _text_in(text: str, language: str | None) -> str:
 @functools.lru_cache(maxsize=64)
 def _phase_in(phase: int, language: str | None) -> str:
     return str(Phase(phase).label)
-
-
-def person_name(first_name: str, last_name: str) -> str:
-    """A person's name as every reminder writes it (and as an erasure finds it again)."""
-    return f"{first_name} {last_name}".strip()
 
 
 NO_CONTACT = gettext_noop("No contact logged with %(name)s since %(date)s (%(days)d days or more).")

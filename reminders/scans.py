@@ -23,7 +23,7 @@ from partners.models import ProgrammeRole, StaffMember
 from reminders import messages
 from reminders.models import Reminder, Rule
 from reminders.thresholds import ProgrammeRules, add_months, limits_q, on_or_before, switched_on
-from trajectories.models import Attendance, PhaseEntry, Referral, Session, Trajectory
+from trajectories.models import Attendance, PhaseEntry, Referral, Session, Trajectory, person_name
 
 DAY = datetime.timedelta(days=1)
 
@@ -245,7 +245,7 @@ def scan_session_tomorrow(*, today: datetime.date, rules: dict[int, ProgrammeRul
     found = []
     for key, group in groupby(rows, key=lambda row: row[:8]):
         pk, programme_id, recipient, held_on, kind, title, location, reopen_id = key
-        attendees = [messages.person_name(first, last) for *_, attended, first, last in group if attended]
+        attendees = [person_name(first, last) for *_, attended, first, last in group if attended]
         found.append(Due(
             rule, recipient, programme_id, pk, held_on, held_on - DAY,
             messages.session_tomorrow(kind=Session.Kind(kind).label, title=title or "", held_on=held_on,

@@ -35,10 +35,9 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
 
-# What each rule's first scan costs, in seconds over 100,000 trajectories (docs/reminders.md): the order in
-# which the rules start when they run side by side.
-SCAN_COST = {Rule.NO_CONTACT: 4.8, Rule.PHASE_STALE: 3.6, Rule.REFERRAL_ESCALATED: 1.0,
-             Rule.REFERRAL_UNANSWERED: 0.9}
+# The rules that take longest (docs/reminders.md, "Cost"): they start first when the rules run side by
+# side, so that the short ones fill in beside them.
+LONGEST_FIRST = (Rule.NO_CONTACT, Rule.PHASE_STALE, Rule.REFERRAL_ESCALATED, Rule.REFERRAL_UNANSWERED)
 
 
 @dataclass
@@ -127,8 +126,8 @@ def _side_by_side(run: Callable[[str], RuleOutcome], rules: list[str]) -> list[R
         finally:
             connections.close_all()  # this thread's own
 
-    # The longest rules first, so that the short ones fill in beside them.
-    order = sorted(rules, key=lambda rule: SCAN_COST.get(rule, 0), reverse=True)
+    rank = {rule: place for place, rule in enumerate(LONGEST_FIRST)}
+    order = sorted(rules, key=lambda rule: rank.get(rule, len(rank)))
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reminder-scan")
     try:
         futures = {rule: pool.submit(in_thread, rule) for rule in order}

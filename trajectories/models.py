@@ -13,6 +13,12 @@ from casemgmt.models import Phase, Programme
 from partners.models import Organisation
 
 
+def person_name(first_name: str, last_name: str) -> str:
+    """A person's full name as the app writes it into other texts (reminders, for one), and as an erasure
+    finds it there again."""
+    return f"{first_name} {last_name}".strip()
+
+
 class Participant(models.Model):
     """A refugee taking part in one or more programmes; only what the programme and ESF need."""
 

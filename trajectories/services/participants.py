@@ -39,6 +39,7 @@ from trajectories.models import (
     Screening,
     Session,
     Trajectory,
+    person_name,
 )
 from trajectories.policies import may_reveal_identifier
 from trajectories.signals import participant_erased
@@ -191,7 +192,7 @@ def consent_withdraw(*, consent: ConsentRecord, by: User, on: datetime.date) -> 
 ERASED = "—"
 
 
-ERASED_NAME = f"{ERASED} {ERASED}"  # an erased person's name, as the app writes "first last"
+ERASED_NAME = person_name(ERASED, ERASED)  # an erased person's name, as the app writes it elsewhere
 
 
 def names_erased(text: str, names: list[str]) -> str:
@@ -277,10 +278,9 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
                 % {"date": participant.erased_on},
                 code="participant_already_erased",
             )
-        names = {f"{first} {last}".strip()
+        names = {person_name(first, last)
                  for first, last in participant.history.values_list("first_name", "last_name")}
-        names.add(f"{participant.first_name} {participant.last_name}".strip())
-        names = sorted((name for name in names if name), key=len, reverse=True)
+        names = sorted(names | {person_name(participant.first_name, participant.last_name)} - {""})
         personal = {
             "first_name": ERASED, "last_name": ERASED, "name_key": "", "email": "", "phone": "",
             "business_idea": "", "birth_month": None, "birth_day": None,
