@@ -6,7 +6,9 @@ file's size and SHA-256, the applied migrations and the row count of every table
 the file against the manifest before it touches any database, and the restored rows against the
 manifest afterwards. Identifiers stay encrypted in a backup: reading them needs IDENTIFIER_KEYS (and
 finding people by number IDENTIFIER_HASH_KEY), which are kept apart from the backups
-(docs/operations.md).
+(docs/operations.md). With BACKUP_KEYS set, the whole file is encrypted too (casemgmt.backup_crypto):
+the manifest then describes the encrypted file and names the key, and a restore decrypts it into a
+private temporary folder, removed afterwards, before it checks and restores it.
 """
 
 import hashlib
@@ -16,6 +18,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,10 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from casemgmt import backup_crypto
 from casemgmt.audit import AppendOnlyModel
 
 MANIFEST_FORMAT = "casemgmt-backup"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: the backup may be encrypted ("encryption"); 1: never
 # The tables a restore reports on and that decide whether a database "has data": the person's
 # path and the access log; every history table is added to these.
 KEY_MODELS = (
@@ -301,23 +305,27 @@ def backup(*, output: Path, database: Database | None = None) -> Result:
     if not output.parent.is_dir():
         raise BackupError(_("The folder %(folder)s does not exist: create it first.")
                           % {"folder": output.parent})
+    key = _encryption_key()
     tables = all_tables()
     partial = output.with_name(output.name + ".partial")
     try:
         if database.vendor == "postgresql":
-            details = _backup_postgresql(database, partial, tables)
+            details = _backup_postgresql(database, partial, tables, key)
         else:
-            details = _backup_sqlite(database, partial, tables)
+            details = _backup_sqlite(database, partial, tables, key)
         os.chmod(partial, 0o600)  # names and contact details are in it: for its owner only
+        encryption = {} if key is None else {"encryption": {
+            "cipher": "AES-256-GCM", "chunk": backup_crypto.CHUNK, "key_id": backup_crypto.key_id(key)}}
         manifest = {
             "format": MANIFEST_FORMAT,
-            "version": MANIFEST_VERSION,
+            "version": MANIFEST_VERSION if key is not None else 1,
             "created_at": timezone.now().isoformat(timespec="seconds"),
             "file": output.name,
             "size": partial.stat().st_size,
             "sha256": _sha256(partial),
             "key_tables": key_tables(),
             **details,
+            **encryption,
         }
         os.replace(partial, output)
         _write_json(manifest_path(output), manifest)
@@ -326,7 +334,16 @@ def backup(*, output: Path, database: Database | None = None) -> Result:
     return Result(path=output, manifest=manifest, seconds=time.monotonic() - started)
 
 
-def _backup_postgresql(database: Database, path: Path, tables: list[str]) -> dict:
+def _encryption_key() -> bytes | None:
+    """The key new backups are encrypted under (the first of BACKUP_KEYS), or None without keys."""
+    try:
+        keys = backup_crypto.configured_keys()
+    except backup_crypto.BackupKeyError as error:
+        raise BackupError(str(error)) from None
+    return keys[0] if keys else None
+
+
+def _backup_postgresql(database: Database, path: Path, tables: list[str], key: bytes | None) -> dict:
     # The counts and the dump see the same moment: pg_dump reads the snapshot of the transaction
     # that counted, held open until it is done, so rows written meanwhile are in neither.
     import psycopg
@@ -339,16 +356,39 @@ def _backup_postgresql(database: Database, path: Path, tables: list[str]) -> dic
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         counts = row_counts(conn, "postgresql", tables)
         migrations = applied_migrations(conn, "postgresql")
-        _run([str(tool), "--format=custom", f"--snapshot={snapshot}", f"--file={path}",
-              f"--dbname={database.conninfo()}"], database.libpq()[1])
+        command = [str(tool), "--format=custom", f"--snapshot={snapshot}", f"--dbname={database.conninfo()}"]
+        if key is None:
+            _run([*command, f"--file={path}"], database.libpq()[1])
+        else:
+            _run_sealed(command, database.libpq()[1], path, key)
         conn.rollback()
     return {"vendor": "postgresql", "server_version": version, "tool": tool_version,
             "row_counts": counts, "migrations": migrations}
 
 
-def _backup_sqlite(database: Database, path: Path, tables: list[str]) -> dict:
-    with database.connect() as source:
-        copy = sqlite3.connect(path)
+def _run_sealed(command: list[str], env: dict, path: Path, key: bytes) -> None:
+    """Run `command` (a tool writing the archive to its output) and write that output to `path` encrypted,
+    as it comes: the archive never lies on disk unencrypted."""
+    with tempfile.TemporaryFile() as errors, path.open("wb") as target:
+        tool = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=env)
+        try:
+            backup_crypto.seal(iter(lambda: tool.stdout.read(backup_crypto.CHUNK), b""), target, key)
+        finally:
+            tool.stdout.close()
+            code = tool.wait()
+        if code != 0:
+            errors.seek(0)
+            raise BackupError(_("%(tool)s failed (exit code %(code)s): %(error)s")
+                              % {"tool": Path(command[0]).name, "code": code,
+                                 "error": errors.read().decode(errors="replace").strip()})
+
+
+def _backup_sqlite(database: Database, path: Path, tables: list[str], key: bytes | None) -> dict:
+    # An encrypted backup is copied into a private temporary folder first (the online backup API
+    # writes a database file), then encrypted into `path`; the folder goes with the copy in it.
+    with tempfile.TemporaryDirectory(prefix="casemgmt-backup-") as private, database.connect() as source:
+        plain = path if key is None else Path(private) / "copy.sqlite3"
+        copy = sqlite3.connect(plain)
         try:
             source.backup(copy)
             # Counted in the copy itself, so the manifest describes exactly what was saved.
@@ -356,6 +396,9 @@ def _backup_sqlite(database: Database, path: Path, tables: list[str]) -> dict:
             migrations = applied_migrations(copy, "sqlite")
         finally:
             copy.close()
+        if key is not None:
+            with plain.open("rb") as archive, path.open("wb") as target:
+                backup_crypto.seal(iter(lambda: archive.read(backup_crypto.CHUNK), b""), target, key)
     return {"vendor": "sqlite", "server_version": sqlite3.sqlite_version,
             "tool": f"sqlite3 {sqlite3.sqlite_version} online backup API",
             "row_counts": counts, "migrations": migrations}
@@ -451,7 +494,41 @@ def restore(*, path: Path, database: Database | None = None, force: bool = False
         raise BackupError(_("This is a %(backup)s backup and cannot be restored into a %(database)s "
                             "database: restore it into a %(backup)s database.")
                           % {"backup": manifest["vendor"], "database": database.vendor})
-    tool, _tool_version = _check_archive(path, manifest, database)
+    with _opened(path, manifest) as archive:
+        return _restore_archive(archive, path, manifest, database, force=force, started=started)
+
+
+@contextmanager
+def _opened(path: Path, manifest: dict) -> Iterator[Path]:
+    """The archive of the backup at `path`: the file itself, or for an encrypted backup the archive
+    decrypted into a private temporary folder (for its owner only), removed on leaving."""
+    if "encryption" not in manifest:
+        yield path
+        return
+    try:
+        keys = backup_crypto.configured_keys()
+    except backup_crypto.BackupKeyError as error:
+        raise BackupError(str(error)) from None
+    if not keys:
+        raise BackupError(_("%(path)s is encrypted (key %(id)s) and BACKUP_KEYS is not set: set it to the "
+                            "keys kept for the backups, then restore again.")
+                          % {"path": path, "id": manifest["encryption"].get("key_id", "?")})
+    with tempfile.TemporaryDirectory(prefix="casemgmt-restore-") as private:
+        archive = Path(private) / path.name
+        try:
+            with path.open("rb") as source, archive.open("wb") as target:
+                backup_crypto.unseal(source, target, keys,
+                                     chunk_size=int(manifest["encryption"].get("chunk", backup_crypto.CHUNK)))
+        except backup_crypto.SealError as error:
+            raise BackupError(_("%(path)s cannot be decrypted: %(error)s. Nothing was changed.")
+                              % {"path": path, "error": error}) from None
+        yield archive
+
+
+def _restore_archive(archive: Path, path: Path, manifest: dict, database: Database, *, force: bool,
+                     started: float) -> Result:
+    """restore, once the archive lies unencrypted at `archive` (`path` is the backup as given)."""
+    tool, _tool_version = _check_archive(archive, manifest, database)
     present = _data_in(database, manifest)
     if present and not force:
         raise BackupError(_("%(database)s already holds data (%(rows)s): a restore would replace all of it. "
@@ -463,7 +540,7 @@ def restore(*, path: Path, database: Database | None = None, force: bool = False
         # One transaction: a failure half-way leaves the database as it was.
         try:
             _run([str(tool), "--no-owner", "--no-privileges", "--clean", "--if-exists",
-                  "--single-transaction", "--exit-on-error", f"--dbname={database.conninfo()}", str(path)],
+                  "--single-transaction", "--exit-on-error", f"--dbname={database.conninfo()}", str(archive)],
                  database.libpq()[1])
         except BackupError as error:
             raise BackupError(_("%(error)s\nNothing was changed: the restore runs in one transaction. When "
@@ -471,7 +548,7 @@ def restore(*, path: Path, database: Database | None = None, force: bool = False
                                 "a newer version), restore into a new, empty database instead.")
                               % {"error": error}) from None
     else:
-        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        source = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
         try:
             with database.connect() as target:
                 source.backup(target)

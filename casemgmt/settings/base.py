@@ -189,6 +189,9 @@ IDENTIFIER_KEYS = env.listing(
     "IDENTIFIER_KEYS", "ZGV2LW9ubHktaWRlbnRpZmllci1rZXktbm90LXNlY3JldCE="
 )
 IDENTIFIER_HASH_KEY = env.get("IDENTIFIER_HASH_KEY", "dev-only-identifier-hash-key")
+# Backups are encrypted with the first key and restored with whichever made them (casemgmt.backup_crypto);
+# none: backups are written unencrypted (the command says so). Each key: 32 random bytes, URL-safe base64.
+BACKUP_KEYS = env.listing("BACKUP_KEYS")
 
 CELERY_BROKER_URL = env.get("REDIS_URL") or env.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
 CELERY_TASK_ALWAYS_EAGER = False

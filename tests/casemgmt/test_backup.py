@@ -6,10 +6,14 @@ database is flushed afterwards and given back as migrations left it (`serialized
 geography and role groups that migrations create are there for the tests that follow.
 """
 
+import base64
+import hashlib
+import io
 import json
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
@@ -22,6 +26,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import translation
 
+from casemgmt import backup_crypto
 from casemgmt.access import access_log_record
 from casemgmt.audit import AppendOnlyModel
 from casemgmt.backup import BackupError, pg_tool
@@ -163,6 +168,7 @@ def test_restore_brings_back_every_record_history_row_and_access_log_row(tmp_pat
     # then
     assert path.exists() and path.with_name(path.name + ".json").exists()
     assert "Manifest" in said and "IDENTIFIER_KEYS" in said
+    assert "Not encrypted: BACKUP_KEYS is not set" in said
     assert "Checked: all" in restored
     with connect(fresh_database) as conn:
         after = everything(conn)
@@ -227,8 +233,6 @@ def test_restore_refuses_a_missing_or_corrupt_backup_and_changes_nothing(tmp_pat
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     else:
         # Garbage whose size and checksum the manifest was made to agree with.
-        import hashlib
-
         garbage = os.urandom(4096)
         path.write_bytes(garbage)
         data = json.loads(manifest.read_text())
@@ -268,3 +272,153 @@ def test_a_missing_postgres_client_is_named_with_the_version_needed():
 
     assert "pg_dump of PostgreSQL 99 or newer is needed" in str(missing.value)
     assert "postgresql-client-99" in str(missing.value)
+
+
+# Encrypted at rest ------------------------------------------------------------------------------
+
+
+def new_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+@transactional
+def test_an_encrypted_backup_holds_no_name_in_clear_and_restores_every_row(tmp_path, fresh_database, settings):
+    # given BACKUP_KEYS (a retired key after the current one) and the world
+    current = new_key()
+    settings.BACKUP_KEYS = [current, new_key()]
+    small_world()
+    before = everything(connection)
+
+    # when
+    path, said = make_backup(tmp_path)
+    restored = restore(path, database_url=fresh_database)
+
+    # then the file is sealed under the first key, names nowhere in it, and every row comes back
+    content = path.read_bytes()
+    manifest = json.loads(path.with_name(path.name + ".json").read_text())
+    key_id = backup_crypto.key_id(backup_crypto.key_from_text(current))
+    assert content.startswith(backup_crypto.MAGIC + key_id.encode())
+    assert b"Haddad" not in content and b"business plan" not in content
+    assert manifest["encryption"] == {"cipher": "AES-256-GCM", "chunk": backup_crypto.CHUNK, "key_id": key_id}
+    assert manifest["version"] == 2 and manifest["size"] == len(content)
+    assert f"Encrypted (AES-256-GCM) with the key {key_id}" in said
+    assert "Checked: all" in restored
+    with connect(fresh_database) as conn:
+        assert everything(conn) == before
+    # and no unencrypted copy is left behind, beside the backup or in the temporary folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, path.name + ".json", *(
+        ["restored.sqlite3"] if connection.vendor == "sqlite" else [])])
+    assert not list(Path(tempfile.gettempdir()).glob("casemgmt-restore-*"))
+    assert not list(Path(tempfile.gettempdir()).glob("casemgmt-backup-*"))
+
+
+@transactional
+@pytest.mark.parametrize("refusal", ["no keys", "another key", "a byte changed", "cut at a part's end"])
+def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(tmp_path, settings, refusal):
+    # given an encrypted backup (of more than one part) and a database that holds the world
+    key = new_key()
+    settings.BACKUP_KEYS = [key]
+    person = small_world()
+    path, _said = make_backup(tmp_path)
+    manifest = path.with_name(path.name + ".json")
+    expected = {
+        "no keys": "is encrypted .* BACKUP_KEYS is not set",
+        "another key": "none of BACKUP_KEYS is that key",
+        "a byte changed": "part 1 does not open",
+        "cut at a part's end": "does not open",
+    }[refusal]
+    if refusal == "no keys":
+        settings.BACKUP_KEYS = []
+    elif refusal == "another key":
+        settings.BACKUP_KEYS = [new_key()]
+    else:
+        content = bytearray(path.read_bytes())
+        if refusal == "a byte changed":
+            content[len(backup_crypto.MAGIC) + 16 + 8 + 4 + 10] ^= 1
+        else:
+            # One whole part fewer: the file a copy interrupted between parts would leave.
+            sealed = io.BytesIO()
+            backup_crypto.seal([b"x" * 20], sealed, backup_crypto.key_from_text(key), chunk_size=8)
+            content = sealed.getvalue()[:-(4 + 4 + 16)]
+        path.write_bytes(bytes(content))
+        # A manifest made to agree: only the encryption can tell.
+        data = json.loads(manifest.read_text())
+        data.update(size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                    encryption={**data["encryption"], "chunk": 8 if refusal != "a byte changed" else
+                                data["encryption"]["chunk"]})
+        manifest.write_text(json.dumps(data))
+    before = everything(connection)
+
+    # when restored over the database, even with --force
+    with pytest.raises(CommandError, match=expected):
+        restore(path, force=True)
+
+    # then nothing changed
+    assert everything(connection) == before
+    assert Participant.objects.get(pk=person.pk).last_name == "Haddad"
+    assert not list(Path(tempfile.gettempdir()).glob("casemgmt-restore-*"))
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 16, 25])
+def test_sealed_bytes_open_to_exactly_what_went_in(size):
+    key = os.urandom(32)
+    data = os.urandom(size)
+    sealed, opened = io.BytesIO(), io.BytesIO()
+
+    backup_crypto.seal([data[:3], data[3:]], sealed, key, chunk_size=8)
+    sealed.seek(0)
+    backup_crypto.unseal(sealed, opened, [os.urandom(32), key], chunk_size=8)
+
+    assert opened.getvalue() == data
+    assert len(data) < 8 or data not in sealed.getvalue()  # a byte or two may turn up by chance
+
+
+def _parts(sealed: bytes) -> tuple[bytes, list[bytes]]:
+    """The header and the parts (each with its length) of a sealed file."""
+    at = len(backup_crypto.MAGIC) + 16 + 8
+    header, parts = sealed[:at], []
+    while at < len(sealed):
+        size = int.from_bytes(sealed[at:at + 4], "big")
+        parts.append(sealed[at:at + 4 + size])
+        at += 4 + size
+    return header, parts
+
+
+@pytest.mark.parametrize("change", ["last part dropped", "parts swapped", "a part added", "a part repeated"])
+def test_parts_dropped_moved_or_added_do_not_open(change):
+    key = os.urandom(32)
+    sealed = io.BytesIO()
+    backup_crypto.seal([os.urandom(20)], sealed, key, chunk_size=8)  # three parts: 8, 8 and 4 bytes
+    header, parts = _parts(sealed.getvalue())
+    assert len(parts) == 3
+    other = io.BytesIO()
+    backup_crypto.seal([os.urandom(20)], other, key, chunk_size=8)
+    changed = {
+        "last part dropped": parts[:2],
+        "parts swapped": [parts[1], parts[0], parts[2]],
+        "a part added": [*parts, _parts(other.getvalue())[1][2]],
+        "a part repeated": [parts[0], parts[0], parts[1], parts[2]],
+    }[change]
+
+    with pytest.raises(backup_crypto.SealError, match="does not open"):
+        backup_crypto.unseal(io.BytesIO(header + b"".join(changed)), io.BytesIO(), [key], chunk_size=8)
+
+
+@pytest.mark.parametrize("text", ["", "password123", base64.urlsafe_b64encode(b"short").decode(), "é" * 44])
+def test_a_backup_key_that_is_not_32_random_bytes_is_refused_with_how_to_make_one(text):
+    with pytest.raises(backup_crypto.BackupKeyError) as refused:
+        backup_crypto.key_from_text(text)
+
+    assert "32 random bytes in URL-safe base64" in str(refused.value)
+    assert "urlsafe_b64encode(os.urandom(32))" in str(refused.value)
+
+
+@transactional
+def test_a_backup_refuses_a_bad_key_and_writes_nothing(tmp_path, settings):
+    settings.BACKUP_KEYS = ["password123"]
+    small_world()
+
+    with pytest.raises(CommandError, match="not a key"):
+        make_backup(tmp_path)
+
+    assert list(tmp_path.iterdir()) == []

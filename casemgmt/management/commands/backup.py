@@ -13,7 +13,8 @@ from ._backup_report import key_counts, size_text
 class Command(BaseCommand):
     help = ("Back up the database to FILE (PostgreSQL: a pg_dump custom-format archive; SQLite: a copy "
             "made with the online backup API) and write the manifest FILE.json beside it. National "
-            "register numbers stay encrypted: keep IDENTIFIER_KEYS safe, apart from the backups.")
+            "register numbers stay encrypted: keep IDENTIFIER_KEYS safe, apart from the backups. With "
+            "BACKUP_KEYS set, the whole file is encrypted with the first of them.")
 
     def add_arguments(self, parser):
         parser.add_argument("--output", required=True, type=Path, metavar="FILE",
@@ -34,6 +35,13 @@ class Command(BaseCommand):
                           % {"path": manifest_path(result.path), "tables": len(manifest["row_counts"]),
                              "migrations": len(manifest["migrations"])})
         self.stdout.write(key_counts(manifest))
+        if "encryption" in manifest:
+            self.stdout.write(_("Encrypted (AES-256-GCM) with the key %(id)s, the first of BACKUP_KEYS: a "
+                                "restore needs that key.") % {"id": manifest["encryption"]["key_id"]})
+        else:
+            self.stdout.write(self.style.WARNING(
+                _("Not encrypted: BACKUP_KEYS is not set, so names, contact details and notes are readable "
+                  "by anyone who gets this file. Set BACKUP_KEYS (docs/operations.md).")))
         self.stdout.write(self.style.SUCCESS(
             _("Done. Identifiers in it are encrypted: reading them after a restore needs the same "
               "IDENTIFIER_KEYS, and finding people by their number the same IDENTIFIER_HASH_KEY. Keep "
