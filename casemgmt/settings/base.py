@@ -195,7 +195,11 @@ BACKUP_KEYS = env.listing("BACKUP_KEYS")
 
 CELERY_BROKER_URL = env.get("REDIS_URL") or env.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler, run only by the beat holding the lease in Redis (casemgmt.beat): a second
+# beat waits as a standby and takes over within BEAT_LEASE_SECONDS of the first one's end.
+CELERY_BEAT_SCHEDULER = "casemgmt.beat:LeasedScheduler"
+BEAT_LEASE_SECONDS = env.integer("BEAT_LEASE_SECONDS", 60)
+BEAT_LEASE_KEY = env.get("BEAT_LEASE_KEY", "casemgmt:beat-lease")
 CELERY_TIMEZONE = TIME_ZONE
 # A task is acknowledged when it is done, not when it is taken: a worker killed mid-task (or its
 # pool process) leaves the message to be delivered again, one at a time per process. The tasks are
