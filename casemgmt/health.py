@@ -1,10 +1,11 @@
-"""The health probe a load balancer or monitor asks: does the database answer, does Redis, do workers.
+"""The health probe a load balancer or monitor asks: does the database answer, does Redis, do workers,
+does a beat hold the beat lease (casemgmt.beat: the one beat that sends the periodic tasks).
 
 `GET /health/` needs no sign-in and says nothing about people, hosts or configuration: only whether
 each service answered and how fast. 200 while the database answers (the app can serve pages, so the
-host stays in the pool), 503 when it does not. A Redis or worker that does not answer makes the
-status "degraded", still 200: pages work, reminders wait, and taking every web host out of the pool
-would not bring them back. One query, whatever the data.
+host stays in the pool), 503 when it does not. A Redis or worker that does not answer, or no beat
+holding the lease, makes the status "degraded", still 200: pages work, reminders wait, and taking
+every web host out of the pool would not bring them back. One query, whatever the data.
 """
 
 import time
@@ -69,6 +70,13 @@ def _redis(urls: list[str]) -> dict:
     return {}
 
 
+def _beat() -> dict:
+    """Whether a beat holds the lease in the broker's Redis (who, or where, is not said)."""
+    with redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=REDIS_SECONDS,
+                              socket_timeout=REDIS_SECONDS) as client:
+        return {"ok": bool(client.exists(settings.BEAT_LEASE_KEY))}
+
+
 def _workers() -> dict:
     answers = app.control.ping(timeout=WORKER_PING_SECONDS)
     return {"ok": bool(answers), "workers": len(answers)}
@@ -97,13 +105,21 @@ def health(request: HttpRequest) -> JsonResponse:
         worker = {"ok": False, "workers": 0}  # the in-memory broker lives in this process: no worker
     else:
         worker = _workers_recently()
+    # The lease lives in the broker's Redis; without one (the file-system broker of make run) the beat
+    # inside the one worker needs none.
+    if urlsplit(settings.CELERY_BROKER_URL).scheme not in ("redis", "rediss"):
+        beat = {"ok": None, "used": False}
+    elif redis_check["ok"] is False:
+        beat = {"ok": False}
+    else:
+        beat = _timed(_beat)
     if not database["ok"]:
         status = "down"
-    elif redis_check["ok"] is False or not worker["ok"]:
+    elif redis_check["ok"] is False or not worker["ok"] or beat["ok"] is False:
         status = "degraded"
     else:
         status = "ok"
     return JsonResponse(
-        {"status": status, "database": database, "redis": redis_check, "worker": worker},
+        {"status": status, "database": database, "redis": redis_check, "worker": worker, "beat": beat},
         status=503 if status == "down" else 200,
     )

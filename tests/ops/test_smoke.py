@@ -293,6 +293,7 @@ def test_the_production_stack_serves_a_coach_and_delivers_a_reminder_and_stops_c
     health = stack.health()
     assert health["status"] == "ok", health
     assert health["database"]["ok"] and health["redis"]["ok"] and health["worker"]["workers"] >= 1, health
+    assert health["beat"]["ok"] is True, health  # the stack's one beat holds the beat lease
     scenario = time.monotonic() - started
 
     # SIGTERM stops the stack: every process ends, each with status 0.
