@@ -16,8 +16,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -55,6 +57,12 @@ PG_LIB_DIR = Path("/usr/lib/postgresql")
 
 class BackupError(Exception):
     """A backup or restore was refused or failed; the message says what is wrong and what to do."""
+
+
+def stop_cleanly_on_sigterm() -> None:
+    """Let SIGTERM (systemd stopping a timer's service, `kill`) end a backup or restore as Ctrl-C does:
+    through every `finally`, so no partial file and no decrypted copy stays behind."""
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
 
 
 def manifest_path(path: Path) -> Path:
@@ -441,8 +449,11 @@ def read_backup(path: Path) -> dict:
     return manifest
 
 
-def _check_archive(path: Path, manifest: dict, database: Database) -> tuple[Path | None, str]:
-    """Open the backup without restoring it: pg_restore --list, or SQLite's integrity check."""
+def _check_archive(path: Path, manifest: dict, database: Database, shown: Path | None = None
+                   ) -> tuple[Path | None, str]:
+    """Open the backup without restoring it: pg_restore --list, or SQLite's integrity check. Messages
+    name `shown` (the backup as given; `path` may be its decrypted copy)."""
+    shown = shown or path
     if manifest["vendor"] == "sqlite":
         try:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -454,7 +465,7 @@ def _check_archive(path: Path, manifest: dict, database: Database) -> tuple[Path
         except sqlite3.DatabaseError:
             pass
         raise BackupError(_("%(path)s is not a readable SQLite database: it fails the integrity check.")
-                          % {"path": path})
+                          % {"path": shown})
     with database.connect() as conn:
         major, _version = server_version(conn)
     match = re.search(r"\d+", str(manifest.get("tool")))
@@ -463,7 +474,7 @@ def _check_archive(path: Path, manifest: dict, database: Database) -> tuple[Path
     result = subprocess.run([str(tool), "--list", str(path)], capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(_("%(path)s is not a readable pg_dump archive: %(error)s")
-                          % {"path": path, "error": result.stderr.strip()})
+                          % {"path": shown, "error": result.stderr.strip().replace(str(path), str(shown))})
     return tool, tool_version
 
 
@@ -481,7 +492,8 @@ def _data_in(database: Database, manifest: dict) -> str:
     return ", ".join(parts)
 
 
-def restore(*, path: Path, database: Database | None = None, force: bool = False) -> Result:
+def restore(*, path: Path, database: Database | None = None, force: bool = False,
+            allow_unencrypted: bool = False) -> Result:
     """Restore the backup at `path` into `database` (Django's default), then check it against the manifest.
 
     Refuses, changing nothing, when the file is missing, corrupt or of another database kind, and when
@@ -494,21 +506,28 @@ def restore(*, path: Path, database: Database | None = None, force: bool = False
         raise BackupError(_("This is a %(backup)s backup and cannot be restored into a %(database)s "
                             "database: restore it into a %(backup)s database.")
                           % {"backup": manifest["vendor"], "database": database.vendor})
-    with _opened(path, manifest) as archive:
+    with _opened(path, manifest, allow_unencrypted=allow_unencrypted) as archive:
         return _restore_archive(archive, path, manifest, database, force=force, started=started)
 
 
 @contextmanager
-def _opened(path: Path, manifest: dict) -> Iterator[Path]:
+def _opened(path: Path, manifest: dict, *, allow_unencrypted: bool) -> Iterator[Path]:
     """The archive of the backup at `path`: the file itself, or for an encrypted backup the archive
-    decrypted into a private temporary folder (for its owner only), removed on leaving."""
-    if "encryption" not in manifest:
-        yield path
-        return
+    decrypted into a private temporary folder (for its owner only), removed on leaving. Where backups
+    are encrypted (BACKUP_KEYS), an unencrypted one is refused unless `allow_unencrypted`: its manifest
+    is not signed, so a file put in a backup's place would otherwise be restored unchecked."""
     try:
         keys = backup_crypto.configured_keys()
     except backup_crypto.BackupKeyError as error:
         raise BackupError(str(error)) from None
+    if "encryption" not in manifest:
+        if keys and not allow_unencrypted:
+            raise BackupError(_("%(path)s is not encrypted, and backups here are (BACKUP_KEYS is set): it "
+                                "may not be the backup it claims to be. Restore it anyway with "
+                                "--allow-unencrypted if you know where it comes from. Nothing was changed.")
+                              % {"path": path})
+        yield path
+        return
     if not keys:
         raise BackupError(_("%(path)s is encrypted (key %(id)s) and BACKUP_KEYS is not set: set it to the "
                             "keys kept for the backups, then restore again.")
@@ -517,18 +536,23 @@ def _opened(path: Path, manifest: dict) -> Iterator[Path]:
         archive = Path(private) / path.name
         try:
             with path.open("rb") as source, archive.open("wb") as target:
-                backup_crypto.unseal(source, target, keys,
-                                     chunk_size=int(manifest["encryption"].get("chunk", backup_crypto.CHUNK)))
+                # Parts no longer than this version writes (the manifest is not trusted for it).
+                backup_crypto.unseal(source, target, keys)
         except backup_crypto.SealError as error:
             raise BackupError(_("%(path)s cannot be decrypted: %(error)s. Nothing was changed.")
                               % {"path": path, "error": error}) from None
+        except OSError as error:
+            raise BackupError(_("%(path)s could not be decrypted into %(folder)s (%(error)s): free some "
+                                "space there, or point TMPDIR at a private folder with room for the backup. "
+                                "Nothing was changed.")
+                              % {"path": path, "folder": private, "error": error.strerror or error}) from None
         yield archive
 
 
 def _restore_archive(archive: Path, path: Path, manifest: dict, database: Database, *, force: bool,
                      started: float) -> Result:
     """restore, once the archive lies unencrypted at `archive` (`path` is the backup as given)."""
-    tool, _tool_version = _check_archive(archive, manifest, database)
+    tool, _tool_version = _check_archive(archive, manifest, database, shown=path)
     present = _data_in(database, manifest)
     if present and not force:
         raise BackupError(_("%(database)s already holds data (%(rows)s): a restore would replace all of it. "

@@ -66,8 +66,10 @@ def configured_keys() -> list[bytes]:
     return [key_from_text(text) for text in settings.BACKUP_KEYS]
 
 
-def seal(chunks: Iterable[bytes], target: BinaryIO, key: bytes, *, chunk_size: int = CHUNK) -> None:
-    """Write the bytes of `chunks` (any sizes) to `target`, encrypted under `key`."""
+def seal(chunks: Iterable[bytes], target: BinaryIO, key: bytes, *, chunk_size: int | None = None) -> None:
+    """Write the bytes of `chunks` (any sizes) to `target`, encrypted under `key`, in parts of
+    `chunk_size` (CHUNK) bytes."""
+    chunk_size = chunk_size or CHUNK
     prefix = os.urandom(_PREFIX_LENGTH)
     header = MAGIC + key_id(key).encode("ascii") + prefix
     target.write(header)
@@ -105,9 +107,12 @@ def header_key_id(source: BinaryIO) -> str:
     return head[len(MAGIC):].decode("ascii", errors="replace")
 
 
-def unseal(source: BinaryIO, target: BinaryIO, keys: Iterable[bytes], *, chunk_size: int = CHUNK) -> None:
-    """Write the archive sealed in `source` to `target`, with the one of `keys` it was sealed under.
-    Raises SealError, having checked every chunk, when the file is not exactly what seal wrote."""
+def unseal(source: BinaryIO, target: BinaryIO, keys: Iterable[bytes], *,
+           chunk_size: int | None = None) -> None:
+    """Write the archive sealed in `source` to `target`, with the one of `keys` it was sealed under; no
+    part may be longer than `chunk_size` (CHUNK) bytes. Raises SealError when the file is not exactly
+    what seal wrote."""
+    chunk_size = chunk_size or CHUNK
     wanted = header_key_id(source)
     key = next((key for key in keys if key_id(key) == wanted), None)
     if key is None:

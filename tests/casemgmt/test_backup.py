@@ -313,9 +313,12 @@ def test_an_encrypted_backup_holds_no_name_in_clear_and_restores_every_row(tmp_p
 
 
 @transactional
-@pytest.mark.parametrize("refusal", ["no keys", "another key", "a byte changed", "cut at a part's end"])
-def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(tmp_path, settings, refusal):
-    # given an encrypted backup (of more than one part) and a database that holds the world
+@pytest.mark.parametrize("refusal", ["no keys", "another key", "a byte changed", "cut at a part's end",
+                                     "parts swapped"])
+def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(tmp_path, settings, refusal,
+                                                                               monkeypatch):
+    # given an encrypted backup of many parts (4 KiB each here) and a database that holds the world
+    monkeypatch.setattr(backup_crypto, "CHUNK", 4096)
     key = new_key()
     settings.BACKUP_KEYS = [key]
     person = small_world()
@@ -326,26 +329,26 @@ def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(t
         "another key": "none of BACKUP_KEYS is that key",
         "a byte changed": "part 1 does not open",
         "cut at a part's end": "does not open",
+        "parts swapped": "part 1 does not open",
     }[refusal]
     if refusal == "no keys":
         settings.BACKUP_KEYS = []
     elif refusal == "another key":
         settings.BACKUP_KEYS = [new_key()]
     else:
-        content = bytearray(path.read_bytes())
+        header, parts = _parts(path.read_bytes())
+        assert len(parts) > 2
         if refusal == "a byte changed":
-            content[len(backup_crypto.MAGIC) + 16 + 8 + 4 + 10] ^= 1
+            parts[0] = parts[0][:20] + bytes([parts[0][20] ^ 1]) + parts[0][21:]
+        elif refusal == "cut at a part's end":
+            parts = parts[:-1]  # what a copy interrupted between two parts leaves
         else:
-            # One whole part fewer: the file a copy interrupted between parts would leave.
-            sealed = io.BytesIO()
-            backup_crypto.seal([b"x" * 20], sealed, backup_crypto.key_from_text(key), chunk_size=8)
-            content = sealed.getvalue()[:-(4 + 4 + 16)]
-        path.write_bytes(bytes(content))
+            parts[0], parts[1] = parts[1], parts[0]
+        content = header + b"".join(parts)
+        path.write_bytes(content)
         # A manifest made to agree: only the encryption can tell.
         data = json.loads(manifest.read_text())
-        data.update(size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                    encryption={**data["encryption"], "chunk": 8 if refusal != "a byte changed" else
-                                data["encryption"]["chunk"]})
+        data.update(size=len(content), sha256=hashlib.sha256(content).hexdigest())
         manifest.write_text(json.dumps(data))
     before = everything(connection)
 
@@ -357,6 +360,24 @@ def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(t
     assert everything(connection) == before
     assert Participant.objects.get(pk=person.pk).last_name == "Haddad"
     assert not list(Path(tempfile.gettempdir()).glob("casemgmt-restore-*"))
+
+
+@transactional
+def test_where_backups_are_encrypted_an_unencrypted_one_is_restored_only_when_asked(tmp_path, fresh_database,
+                                                                                      settings):
+    # given an unencrypted backup (a file put where a backup was, with a manifest to match)
+    small_world()
+    path, _said = make_backup(tmp_path)
+    settings.BACKUP_KEYS = [new_key()]
+
+    with pytest.raises(CommandError, match="is not encrypted, and backups here are"):
+        restore(path, database_url=fresh_database)
+    with connect(fresh_database) as conn:
+        assert not rows(conn, "sqlite_master" if connection.vendor == "sqlite" else "pg_tables",
+                        ["name" if connection.vendor == "sqlite" else "tablename"]) & {
+            ("trajectories_participant",)}
+
+    assert "Checked: all" in restore(path, database_url=fresh_database, allow_unencrypted=True)
 
 
 @pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 16, 25])

@@ -12,10 +12,12 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
+from django_celery_beat.schedulers import DatabaseScheduler
 
 from casemgmt.beat import BeatLease, LeasedScheduler, lease_for
 from casemgmt.celery import app
@@ -67,10 +69,18 @@ def test_a_lease_not_renewed_expires_and_another_takes_it(client, key):
     assert not first.renew() and second.holder() == second.token
 
 
+def scheduler_on(url: str) -> LeasedScheduler:
+    """A LeasedScheduler with its lease on `url` and nothing else (no database schedule)."""
+    scheduler = LeasedScheduler.__new__(LeasedScheduler)
+    scheduler.lease, scheduler.holding, scheduler._said_standby = lease_for(url), False, False
+    scheduler._initial_read, scheduler._heap, scheduler._dirty = False, [], {"stale"}
+    scheduler.max_interval = 5
+    return scheduler
+
+
 def test_a_beat_whose_lease_another_holds_stops_instead_of_sending(client, key, settings):
     settings.BEAT_LEASE_KEY, settings.BEAT_LEASE_SECONDS = key, 30
-    scheduler = LeasedScheduler.__new__(LeasedScheduler)
-    scheduler.lease, scheduler.holding, scheduler._said_standby = lease_for(REDIS_URL), False, False
+    scheduler = scheduler_on(REDIS_URL)
     assert scheduler._hold_lease()  # free: taken
     client.pexpire(key, 10_000)
     assert scheduler._hold_lease()  # held: renewed
@@ -83,24 +93,53 @@ def test_a_beat_whose_lease_another_holds_stops_instead_of_sending(client, key, 
     assert client.get(key) == b"another-host:1:beat"
 
 
-def test_a_lease_that_ran_out_unclaimed_is_taken_again_at_the_next_tick(client, key, settings):
+def test_a_lease_that_ran_out_unclaimed_is_taken_again_from_the_schedule_as_it_is(client, key, settings):
     settings.BEAT_LEASE_KEY, settings.BEAT_LEASE_SECONDS = key, 30
-    scheduler = LeasedScheduler.__new__(LeasedScheduler)
-    scheduler.lease, scheduler.holding, scheduler._said_standby = lease_for(REDIS_URL), False, False
+    scheduler = scheduler_on(REDIS_URL)
     assert scheduler._hold_lease()
+    scheduler._initial_read, scheduler._dirty = False, {"sent meanwhile"}
     client.delete(key)  # e.g. Redis restarted empty
 
     assert scheduler._hold_lease()
 
     assert client.get(key).decode() == scheduler.lease.token
+    # read again, not overwritten with what this beat last knew
+    assert scheduler._initial_read and not scheduler._dirty and scheduler._heap is None
+
+
+def test_with_redis_out_of_reach_a_beat_sends_only_while_its_lease_surely_lasts(client, key, settings):
+    settings.BEAT_LEASE_KEY, settings.BEAT_LEASE_SECONDS = key, 30
+    scheduler = scheduler_on(REDIS_URL)
+    assert scheduler._hold_lease()
+    scheduler.lease.client = redis.Redis.from_url("redis://127.0.0.1:6390/15", socket_connect_timeout=0.2)
+
+    assert scheduler._hold_lease()  # confirmed less than 30 s ago: still its own
+    scheduler.lease.valid_until = time.monotonic() - 1  # 30 s on
+    assert not scheduler._hold_lease() and not scheduler.holding
+
+    with mock.patch.object(DatabaseScheduler, "apply_entry") as sent:
+        scheduler.apply_entry(mock.Mock(name="reminders: scan"))
+    assert not sent.called
+
+
+def test_a_task_goes_out_only_within_the_lease(client, key, settings):
+    settings.BEAT_LEASE_KEY, settings.BEAT_LEASE_SECONDS = key, 30
+    scheduler = scheduler_on(REDIS_URL)
+    assert scheduler._hold_lease()
+    entry = mock.Mock(name="reminders: scan")
+
+    with mock.patch.object(DatabaseScheduler, "apply_entry") as sent:
+        scheduler.apply_entry(entry)
+        scheduler.lease.valid_until = time.monotonic() - 1  # a tick held up beyond the lease
+        scheduler.apply_entry(entry)
+
+    assert sent.call_count == 1
 
 
 def test_a_standby_sends_nothing_until_the_lease_is_free(client, key, settings):
     settings.BEAT_LEASE_KEY, settings.BEAT_LEASE_SECONDS = key, 30
     client.set(key, "another-host:1:beat", px=30_000)
-    scheduler = LeasedScheduler.__new__(LeasedScheduler)
-    scheduler.lease, scheduler.holding, scheduler._said_standby = lease_for(REDIS_URL), False, False
-    scheduler.max_interval = 5
+    scheduler = scheduler_on(REDIS_URL)
 
     assert not scheduler._hold_lease()
     assert scheduler.tick() == 5  # waits, and sends nothing (the schedule is not even read)
@@ -152,8 +191,10 @@ def test_a_standby_beat_takes_over_when_the_first_one_dies(postgres, client, key
                  timeout=15)
         assert time.monotonic() - killed_at < 3 + 5
         assert client.get(key).decode().split(":")[1] == str(beats[1].pid)
-        # having sent nothing while it waited
-        assert "Sending due task" not in second_log.read_text().split("holds the beat lease")[0]
+        # having sent nothing while it waited, nor after: the first beat wrote down the scan it sent
+        assert "Sending due task reminders: scan" in first_log.read_text()
+        time.sleep(2)
+        assert "Sending due task" not in second_log.read_text()
 
         # and a beat stopped cleanly gives the lease up at once
         beats[1].send_signal(signal.SIGTERM)

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from casemgmt.backup import BackupError, backup, manifest_path
+from casemgmt.backup import BackupError, backup, manifest_path, stop_cleanly_on_sigterm
 
 from ._backup_report import key_counts, size_text
 
@@ -21,6 +21,7 @@ class Command(BaseCommand):
                             help="The backup file to write; it must not exist yet.")
 
     def handle(self, *args, output: Path, **options):
+        stop_cleanly_on_sigterm()
         try:
             result = backup(output=Path(output))
         except BackupError as error:

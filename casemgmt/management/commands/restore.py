@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from casemgmt.backup import BackupError, Database, restore
+from casemgmt.backup import BackupError, Database, restore, stop_cleanly_on_sigterm
 
 from ._backup_report import key_counts, size_text
 
@@ -22,11 +22,17 @@ class Command(BaseCommand):
                                  "postgres://user@host:5432/casemgmt_restore (it must exist).")
         parser.add_argument("--force", action="store_true",
                             help="Overwrite a database that already holds data.")
+        parser.add_argument("--allow-unencrypted", action="store_true",
+                            help="Restore an unencrypted backup where BACKUP_KEYS is set (refused "
+                                 "otherwise).")
 
-    def handle(self, *args, file: Path, database_url: str | None = None, force: bool = False, **options):
+    def handle(self, *args, file: Path, database_url: str | None = None, force: bool = False,
+               allow_unencrypted: bool = False, **options):
+        stop_cleanly_on_sigterm()
         try:
             database = Database.of_url(database_url) if database_url else Database.of_alias("default")
-            result = restore(path=Path(file), database=database, force=force)
+            result = restore(path=Path(file), database=database, force=force,
+                             allow_unencrypted=allow_unencrypted)
         except BackupError as error:
             raise CommandError(str(error)) from None
         manifest = result.manifest
