@@ -1570,7 +1570,7 @@ class HealthProbe(Checker):
             where = f"{role} GET {url_name}: {describe(response)}"
             assert response.status_code == 200, where
             body = response.json()
-            assert set(body) == {"status", "database", "redis", "worker"} and body["database"]["ok"], where
+            assert set(body) == {"status", "database", "redis", "worker", "beat"} and body["database"]["ok"], where
             text = response.content.decode()
             assert INSIDE_MARK not in text and OUTSIDE_MARK not in text, f"{where}: a person is named"
 
