@@ -146,6 +146,15 @@ def make_backup(tmp_path: Path) -> tuple[Path, str]:
     return path, out.getvalue()
 
 
+def replace_agreed(path: Path, content: bytes) -> None:
+    """Put `content` in the backup's place, with its manifest made to agree (size and checksum)."""
+    path.write_bytes(content)
+    manifest = path.with_name(path.name + ".json")
+    data = json.loads(manifest.read_text())
+    data.update(size=len(content), sha256=hashlib.sha256(content).hexdigest())
+    manifest.write_text(json.dumps(data))
+
+
 def restore(path: Path, **options) -> str:
     out = StringIO()
     call_command("restore", str(path), stdout=out, **options)
@@ -232,12 +241,7 @@ def test_restore_refuses_a_missing_or_corrupt_backup_and_changes_nothing(tmp_pat
     elif damage == "truncated":
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     else:
-        # Garbage whose size and checksum the manifest was made to agree with.
-        garbage = os.urandom(4096)
-        path.write_bytes(garbage)
-        data = json.loads(manifest.read_text())
-        data.update(size=len(garbage), sha256=hashlib.sha256(garbage).hexdigest())
-        manifest.write_text(json.dumps(data))
+        replace_agreed(path, os.urandom(4096))  # garbage the manifest was made to agree with
     before = everything(connection)
 
     # when restored over the database, even with --force
@@ -323,7 +327,6 @@ def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(t
     settings.BACKUP_KEYS = [key]
     person = small_world()
     path, _said = make_backup(tmp_path)
-    manifest = path.with_name(path.name + ".json")
     expected = {
         "no keys": "is encrypted .* BACKUP_KEYS is not set",
         "another key": "none of BACKUP_KEYS is that key",
@@ -344,12 +347,7 @@ def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(t
             parts = parts[:-1]  # what a copy interrupted between two parts leaves
         else:
             parts[0], parts[1] = parts[1], parts[0]
-        content = header + b"".join(parts)
-        path.write_bytes(content)
-        # A manifest made to agree: only the encryption can tell.
-        data = json.loads(manifest.read_text())
-        data.update(size=len(content), sha256=hashlib.sha256(content).hexdigest())
-        manifest.write_text(json.dumps(data))
+        replace_agreed(path, header + b"".join(parts))  # only the encryption can tell
     before = everything(connection)
 
     # when restored over the database, even with --force
