@@ -57,8 +57,10 @@ backup: install
 restore: install
 	$(PY) manage.py restore $(FILE) $(ARGS)
 
+# On a worker per CPU (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --numprocesses $(TEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .

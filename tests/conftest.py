@@ -11,8 +11,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casemgmt.models import Programme
-from partners.services import programme_seed_file, programme_seed_load
 from tests.factories import UserFactory
+from tests.seed_snapshot import seed_programme
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -24,6 +24,15 @@ def service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test` runs the suite on a worker per CPU, `--dist loadgroup`), the tests
+    marked `redis` share one worker and run one after another: they use the same Redis databases, beat's
+    lease and Celery workers of their own, which two tests at once would take from each other."""
+    for item in items:
+        if item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.xdist_group("redis"))
+
+
 @pytest.fixture
 def postgres(db):
     if connection.vendor != "postgresql":
@@ -33,8 +42,8 @@ def postgres(db):
 
 @pytest.fixture
 def ovv(db) -> Programme:
-    """The seed programme, loaded exactly as the source states it."""
-    return programme_seed_load(data=programme_seed_file("ovv"))
+    """The seed programme, loaded exactly as the source states it (tests/seed_snapshot.py)."""
+    return seed_programme("ovv")
 
 
 @pytest.fixture

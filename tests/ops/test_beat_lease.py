@@ -24,6 +24,9 @@ from casemgmt.celery import app
 from tests.conftest import service_missing, wait_for
 from tests.reminders.test_integration import database_url
 
+# Every test here uses Redis (the lease lives there): one xdist worker runs them, with the other Redis tests.
+pytestmark = pytest.mark.redis
+
 ROOT = Path(__file__).resolve().parents[2]
 # A Redis database of its own on the server of REDIS_URL, as the worker tests use.
 REDIS_URL = urlunsplit(urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")._replace(path="/15"))
@@ -155,7 +158,6 @@ def test_no_lease_without_redis():
 
 
 @pytest.mark.postgres
-@pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_standby_beat_takes_over_when_the_first_one_dies(postgres, client, key, tmp_path):
     # given two real beats on the test database, with a lease of 3 s
