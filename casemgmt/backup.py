@@ -7,11 +7,13 @@ the file against the manifest before it touches any database, and the restored r
 manifest afterwards. Identifiers stay encrypted in a backup: reading them needs IDENTIFIER_KEYS (and
 finding people by number IDENTIFIER_HASH_KEY), which are kept apart from the backups
 (docs/operations.md). With BACKUP_KEYS set, the whole file is encrypted too (casemgmt.backup_crypto):
-the manifest then describes the encrypted file and names the key, and a restore decrypts it into a
-private temporary folder, removed afterwards, before it checks and restores it.
+the manifest then describes the encrypted file and names the key, and neither a backup nor a restore
+writes the database unencrypted anywhere: pg_dump's output is encrypted as it comes and pg_restore is fed
+the archive decrypted as it is read; SQLite's copy is made, and opened again, in memory.
 """
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -23,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +63,8 @@ class BackupError(Exception):
 
 def stop_cleanly_on_sigterm() -> None:
     """Let SIGTERM (systemd stopping a timer's service, `kill`) end a backup or restore as Ctrl-C does:
-    through every `finally`, so no partial file and no decrypted copy stays behind."""
+    through every `finally`, so no partial file stays behind and a restore's pg_restore is stopped before
+    it commits."""
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
 
 
@@ -392,21 +395,22 @@ def _run_sealed(command: list[str], env: dict, path: Path, key: bytes) -> None:
 
 
 def _backup_sqlite(database: Database, path: Path, tables: list[str], key: bytes | None) -> dict:
-    # An encrypted backup is copied into a private temporary folder first (the online backup API
-    # writes a database file), then encrypted into `path`; the folder goes with the copy in it.
-    with tempfile.TemporaryDirectory(prefix="casemgmt-backup-") as private, database.connect() as source:
-        plain = path if key is None else Path(private) / "copy.sqlite3"
-        copy = sqlite3.connect(plain)
+    # An encrypted backup is copied into memory first (the online backup API writes a database), then
+    # encrypted into `path` from there.
+    with database.connect() as source:
+        copy = sqlite3.connect(path if key is None else ":memory:")
         try:
             source.backup(copy)
             # Counted in the copy itself, so the manifest describes exactly what was saved.
             counts = row_counts(copy, "sqlite", tables)
             migrations = applied_migrations(copy, "sqlite")
+            if key is not None:
+                content, size = memoryview(copy.serialize()), backup_crypto.CHUNK
+                with path.open("wb") as target:
+                    parts = (content[start:start + size] for start in range(0, len(content), size))
+                    backup_crypto.seal(parts, target, key)
         finally:
             copy.close()
-        if key is not None:
-            with plain.open("rb") as archive, path.open("wb") as target:
-                backup_crypto.seal(iter(lambda: archive.read(backup_crypto.CHUNK), b""), target, key)
     return {"vendor": "sqlite", "server_version": sqlite3.sqlite_version,
             "tool": f"sqlite3 {sqlite3.sqlite_version} online backup API",
             "row_counts": counts, "migrations": migrations}
@@ -449,32 +453,28 @@ def read_backup(path: Path) -> dict:
     return manifest
 
 
-def _check_archive(path: Path, manifest: dict, database: Database, shown: Path | None = None
-                   ) -> tuple[Path | None, str]:
-    """Open the backup without restoring it: pg_restore --list, or SQLite's integrity check. Messages
-    name `shown` (the backup as given; `path` may be its decrypted copy)."""
-    shown = shown or path
+def _check_archive(archive: "Archive", manifest: dict, database: Database) -> tuple[Path | None, str]:
+    """Open the backup without restoring it: pg_restore --list, or SQLite's integrity check. An encrypted
+    backup is decrypted whole on the way, so every part of it is proven before the restore reads any."""
     if manifest["vendor"] == "sqlite":
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
+            with archive.sqlite() as conn:
                 if conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok":
                     return None, ""
-            finally:
-                conn.close()
         except sqlite3.DatabaseError:
             pass
         raise BackupError(_("%(path)s is not a readable SQLite database: it fails the integrity check.")
-                          % {"path": shown})
+                          % {"path": archive.path})
     with database.connect() as conn:
         major, _version = server_version(conn)
     match = re.search(r"\d+", str(manifest.get("tool")))
     dumped_by = int(match.group()) if match else 0
     tool, tool_version = pg_tool("pg_restore", at_least=max(major, dumped_by))
-    result = subprocess.run([str(tool), "--list", str(path)], capture_output=True, text=True)
-    if result.returncode != 0:
+    try:
+        archive.run([str(tool), "--list"], None, output=False)
+    except _ToolFailed as failed:
         raise BackupError(_("%(path)s is not a readable pg_dump archive: %(error)s")
-                          % {"path": shown, "error": result.stderr.strip().replace(str(path), str(shown))})
+                          % {"path": archive.path, "error": failed.error}) from None
     return tool, tool_version
 
 
@@ -506,16 +506,98 @@ def restore(*, path: Path, database: Database | None = None, force: bool = False
         raise BackupError(_("This is a %(backup)s backup and cannot be restored into a %(database)s "
                             "database: restore it into a %(backup)s database.")
                           % {"backup": manifest["vendor"], "database": database.vendor})
-    with _opened(path, manifest, allow_unencrypted=allow_unencrypted) as archive:
-        return _restore_archive(archive, path, manifest, database, force=force, started=started)
+    archive = _archive(path, manifest, allow_unencrypted=allow_unencrypted)
+    return _restore_archive(archive, manifest, database, force=force, started=started)
 
 
-@contextmanager
-def _opened(path: Path, manifest: dict, *, allow_unencrypted: bool) -> Iterator[Path]:
-    """The archive of the backup at `path`: the file itself, or for an encrypted backup the archive
-    decrypted into a private temporary folder (for its owner only), removed on leaving. Where backups
-    are encrypted (BACKUP_KEYS), an unencrypted one is refused unless `allow_unencrypted`: its manifest
-    is not signed, so a file put in a backup's place would otherwise be restored unchecked."""
+class _ToolFailed(Exception):
+    def __init__(self, tool: str, code: int, error: str):
+        super().__init__(error)
+        self.tool, self.code, self.error = tool, code, error
+
+
+class _Pipe:
+    """A tool's input: what it no longer reads (pg_restore --list stops after the table of contents) is
+    dropped, so the rest of the archive is still decrypted, and so proven, to its end."""
+
+    def __init__(self, stream):
+        self.stream, self.open = stream, True
+
+    def write(self, data: bytes) -> None:
+        if self.open:
+            try:
+                self.stream.write(data)
+            except BrokenPipeError:
+                self.open = False
+
+
+@dataclass(frozen=True)
+class Archive:
+    """The archive of the backup at `path`: the file itself, or, where `keys` are given, the archive sealed
+    in it, decrypted as it is read and never written to disk."""
+
+    path: Path
+    keys: tuple[bytes, ...] = ()
+
+    def feed(self, target) -> None:
+        """Write the whole archive to `target`; BackupError when the file is not what was sealed."""
+        with self.path.open("rb") as source:
+            if not self.keys:
+                shutil.copyfileobj(source, target, backup_crypto.CHUNK)
+                return
+            try:
+                # Parts no longer than this version writes (the manifest is not trusted for it).
+                backup_crypto.unseal(source, target, self.keys)
+            except backup_crypto.SealError as error:
+                raise BackupError(_("%(path)s cannot be decrypted: %(error)s. Nothing was changed.")
+                                  % {"path": self.path, "error": error}) from None
+
+    @contextmanager
+    def sqlite(self) -> Iterator[sqlite3.Connection]:
+        """The backup's SQLite database, read only; an encrypted one is decrypted into memory."""
+        if self.keys:
+            content = io.BytesIO()
+            self.feed(content)
+            conn = sqlite3.connect(":memory:")
+            conn.deserialize(content.getbuffer())
+        else:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def run(self, command: list[str], env: dict | None, *, output: bool = True) -> None:
+        """Run a pg_restore `command` on the archive: given the file, or fed the decrypted archive on its
+        input. A tool fed an archive that fails to decrypt half-way is killed before its input ends, so it
+        never commits what it read. _ToolFailed when it fails."""
+        if not self.keys:
+            result = subprocess.run([*command, str(self.path)], capture_output=True, text=True, env=env)
+            if result.returncode != 0:
+                raise _ToolFailed(Path(command[0]).name, result.returncode,
+                                  result.stderr.strip() or (result.stdout.strip() if output else ""))
+            return
+        with tempfile.TemporaryFile() as errors:
+            tool = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
+                                    env=env)
+            try:
+                self.feed(_Pipe(tool.stdin))
+                with suppress(BrokenPipeError):
+                    tool.stdin.close()
+            except BaseException:
+                tool.kill()
+                tool.wait()
+                raise
+            code = tool.wait()
+            if code != 0:
+                errors.seek(0)
+                raise _ToolFailed(Path(command[0]).name, code, errors.read().decode(errors="replace").strip())
+
+
+def _archive(path: Path, manifest: dict, *, allow_unencrypted: bool) -> Archive:
+    """The archive of the backup at `path`. Where backups are encrypted (BACKUP_KEYS), an unencrypted one
+    is refused unless `allow_unencrypted`: its manifest is not signed, so a file put in a backup's place
+    would otherwise be restored unchecked."""
     try:
         keys = backup_crypto.configured_keys()
     except backup_crypto.BackupKeyError as error:
@@ -526,33 +608,17 @@ def _opened(path: Path, manifest: dict, *, allow_unencrypted: bool) -> Iterator[
                                 "may not be the backup it claims to be. Restore it anyway with "
                                 "--allow-unencrypted if you know where it comes from. Nothing was changed.")
                               % {"path": path})
-        yield path
-        return
+        return Archive(path)
     if not keys:
         raise BackupError(_("%(path)s is encrypted (key %(id)s) and BACKUP_KEYS is not set: set it to the "
                             "keys kept for the backups, then restore again.")
                           % {"path": path, "id": manifest["encryption"].get("key_id", "?")})
-    with tempfile.TemporaryDirectory(prefix="casemgmt-restore-") as private:
-        archive = Path(private) / path.name
-        try:
-            with path.open("rb") as source, archive.open("wb") as target:
-                # Parts no longer than this version writes (the manifest is not trusted for it).
-                backup_crypto.unseal(source, target, keys)
-        except backup_crypto.SealError as error:
-            raise BackupError(_("%(path)s cannot be decrypted: %(error)s. Nothing was changed.")
-                              % {"path": path, "error": error}) from None
-        except OSError as error:
-            raise BackupError(_("%(path)s could not be decrypted into %(folder)s (%(error)s): free some "
-                                "space there, or point TMPDIR at a private folder with room for the backup. "
-                                "Nothing was changed.")
-                              % {"path": path, "folder": private, "error": error.strerror or error}) from None
-        yield archive
+    return Archive(path, tuple(keys))
 
 
-def _restore_archive(archive: Path, path: Path, manifest: dict, database: Database, *, force: bool,
+def _restore_archive(archive: Archive, manifest: dict, database: Database, *, force: bool,
                      started: float) -> Result:
-    """restore, once the archive lies unencrypted at `archive` (`path` is the backup as given)."""
-    tool, _tool_version = _check_archive(archive, manifest, database, shown=path)
+    tool, _tool_version = _check_archive(archive, manifest, database)
     present = _data_in(database, manifest)
     if present and not force:
         raise BackupError(_("%(database)s already holds data (%(rows)s): a restore would replace all of it. "
@@ -563,25 +629,23 @@ def _restore_archive(archive: Path, path: Path, manifest: dict, database: Databa
     if database.vendor == "postgresql":
         # One transaction: a failure half-way leaves the database as it was.
         try:
-            _run([str(tool), "--no-owner", "--no-privileges", "--clean", "--if-exists",
-                  "--single-transaction", "--exit-on-error", f"--dbname={database.conninfo()}", str(archive)],
-                 database.libpq()[1])
-        except BackupError as error:
+            archive.run([str(tool), "--no-owner", "--no-privileges", "--clean", "--if-exists",
+                         "--single-transaction", "--exit-on-error", f"--dbname={database.conninfo()}"],
+                        database.libpq()[1])
+        except _ToolFailed as failed:
+            error = (_("%(tool)s failed (exit code %(code)s): %(error)s")
+                     % {"tool": failed.tool, "code": failed.code, "error": failed.error})
             raise BackupError(_("%(error)s\nNothing was changed: the restore runs in one transaction. When "
                                 "the database has tables the backup does not have (e.g. it was migrated by "
                                 "a newer version), restore into a new, empty database instead.")
                               % {"error": error}) from None
     else:
-        source = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
-        try:
-            with database.connect() as target:
-                source.backup(target)
-        finally:
-            source.close()
+        with archive.sqlite() as source, database.connect() as target:
+            source.backup(target)
     if database.alias is not None:
         connections[database.alias].close()
     notes = verify(database, manifest)
-    return Result(path=path, manifest=manifest, seconds=time.monotonic() - started, notes=notes)
+    return Result(path=archive.path, manifest=manifest, seconds=time.monotonic() - started, notes=notes)
 
 
 def verify(database: Database, manifest: dict) -> list[str]:

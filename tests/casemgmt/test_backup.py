@@ -7,6 +7,7 @@ geography and role groups that migrations create are there for the tests that fo
 """
 
 import base64
+import dataclasses
 import hashlib
 import io
 import json
@@ -26,7 +27,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import translation
 
-from casemgmt import backup_crypto
+from casemgmt import backup, backup_crypto
 from casemgmt.access import access_log_record
 from casemgmt.audit import AppendOnlyModel
 from casemgmt.backup import BackupError, pg_tool
@@ -317,8 +318,8 @@ def test_an_encrypted_backup_holds_no_name_in_clear_and_restores_every_row(tmp_p
 
 
 @transactional
-@pytest.mark.parametrize("refusal", ["no keys", "another key", "a byte changed", "cut at a part's end",
-                                     "parts swapped"])
+@pytest.mark.parametrize("refusal", ["no keys", "another key", "a byte changed", "a byte of the last part changed",
+                                     "cut at a part's end", "parts swapped"])
 def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(tmp_path, settings, refusal,
                                                                                monkeypatch):
     # given an encrypted backup of many parts (4 KiB each here) and a database that holds the world
@@ -331,6 +332,7 @@ def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(t
         "no keys": "is encrypted .* BACKUP_KEYS is not set",
         "another key": "none of BACKUP_KEYS is that key",
         "a byte changed": "part 1 does not open",
+        "a byte of the last part changed": "does not open",
         "cut at a part's end": "does not open",
         "parts swapped": "part 1 does not open",
     }[refusal]
@@ -343,6 +345,8 @@ def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(t
         assert len(parts) > 2
         if refusal == "a byte changed":
             parts[0] = parts[0][:20] + bytes([parts[0][20] ^ 1]) + parts[0][21:]
+        elif refusal == "a byte of the last part changed":
+            parts[-1] = parts[-1][:-1] + bytes([parts[-1][-1] ^ 1])
         elif refusal == "cut at a part's end":
             parts = parts[:-1]  # what a copy interrupted between two parts leaves
         else:
@@ -358,6 +362,38 @@ def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(t
     assert everything(connection) == before
     assert Participant.objects.get(pk=person.pk).last_name == "Haddad"
     assert not list(Path(tempfile.gettempdir()).glob("casemgmt-restore-*"))
+
+
+@transactional
+def test_a_backup_changed_while_pg_restore_reads_it_stops_pg_restore_before_it_commits(postgres, tmp_path,
+                                                                                      settings, monkeypatch):
+    # given an encrypted backup of many parts, and a database that holds the world
+    monkeypatch.setattr(backup_crypto, "CHUNK", 4096)
+    settings.BACKUP_KEYS = [new_key()]
+    person = small_world()
+    path, _said = make_backup(tmp_path)
+    header, parts = _parts(path.read_bytes())
+    changed = tmp_path / "changed"
+    changed.write_bytes(header + b"".join([*parts[:-2], parts[-1]]))  # it ends a part too early
+    before = everything(connection)
+    # and a file that is swapped after the check, between pg_restore --list and pg_restore
+    fed = []
+    feed = backup.Archive.feed
+
+    def swapped_after_the_check(archive, target):
+        fed.append(archive.path)
+        feed(archive if len(fed) == 1 else dataclasses.replace(archive, path=changed), target)
+
+    monkeypatch.setattr(backup.Archive, "feed", swapped_after_the_check)
+
+    # when restored over it: pg_restore has been fed most of the archive when the parts stop opening
+    with pytest.raises(CommandError, match="does not open"):
+        restore(path, force=True)
+
+    # then pg_restore, killed before its input ended, committed nothing
+    assert len(fed) == 2
+    assert everything(connection) == before
+    assert Participant.objects.get(pk=person.pk).last_name == "Haddad"
 
 
 @transactional
