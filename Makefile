@@ -57,10 +57,13 @@ backup: install
 restore: install
 	$(PY) manage.py restore $(FILE) $(ARGS)
 
-# On a worker per CPU (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+# On a worker per CPU (pytest-xdist; TEST_WORKERS=0: in one process), then the tests marked `redis` one
+# after another (they share Redis, beat's lease and Celery workers of their own). Fails as the first that fails.
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest -q --numprocesses $(TEST_WORKERS) --dist loadgroup
+	@$(BIN)/pytest -q --numprocesses $(TEST_WORKERS) -m "not redis"; side_by_side=$$?; \
+	$(BIN)/pytest -q -m redis; one_by_one=$$?; \
+	if [ $$side_by_side -ne 0 ]; then exit $$side_by_side; fi; exit $$one_by_one
 
 lint: install
 	$(BIN)/ruff check .

@@ -24,15 +24,6 @@ def service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`make test` runs the suite on a worker per CPU, `--dist loadgroup`), the tests
-    marked `redis` share one worker and run one after another: they use the same Redis databases, beat's
-    lease and Celery workers of their own, which two tests at once would take from each other."""
-    for item in items:
-        if item.get_closest_marker("redis"):
-            item.add_marker(pytest.mark.xdist_group("redis"))
-
-
 @pytest.fixture
 def postgres(db):
     if connection.vendor != "postgresql":

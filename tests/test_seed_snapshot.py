@@ -2,11 +2,19 @@
 
 import datetime
 
+from django.apps import apps
 from django.db import models, transaction
 
-from casemgmt.models import Programme
+from casemgmt.audit import save_as
+from casemgmt.models import Programme, ReportingPeriod
+from partners.models import Organisation
 from partners.services import programme_seed_file, programme_seed_load
-from tests.seed_snapshot import _integer_keyed_models, seed_programme
+from tests.seed_snapshot import seed_programme
+
+
+def _integer_keyed_models() -> list[type[models.Model]]:
+    return [model for model in apps.get_models(include_auto_created=True)
+            if isinstance(model._meta.pk, models.AutoField | models.BigAutoField)]
 
 
 def _state() -> dict[str, list[tuple]]:
@@ -58,6 +66,21 @@ def test_the_seed_put_back_is_the_seed_loaded(db, monkeypatch):
 
     assert put_back == loaded
     assert "casemgmt.HistoricalProgramme" in loaded and len(loaded["partners.Organisation"]) > 5
+
+
+def test_after_the_seed_is_put_back_new_rows_get_ids_of_their_own(db):
+    with transaction.atomic():
+        seed_programme()  # the first in a process loads it, and keeps its rows
+        transaction.set_rollback(True)
+    programme = seed_programme()
+
+    added = save_as(Organisation(code="new", name="A new partner"), None)
+    period = save_as(ReportingPeriod(programme=programme, number=9, starts_on=programme.starts_on,
+                                     ends_on=programme.starts_on), None)
+
+    assert Organisation.objects.count() == len(programme_seed_file("ovv")["organisations"]) + 1
+    assert added.history.count() == 1 and period.pk not in set(
+        ReportingPeriod.objects.exclude(pk=period.pk).values_list("pk", flat=True))
 
 
 def test_where_the_seed_is_there_already_it_goes_through_the_load_which_changes_nothing(db):

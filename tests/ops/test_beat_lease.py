@@ -24,7 +24,8 @@ from casemgmt.celery import app
 from tests.conftest import service_missing, wait_for
 from tests.reminders.test_integration import database_url
 
-# Every test here uses Redis (the lease lives there): one xdist worker runs them, with the other Redis tests.
+# Every test here uses Redis (the lease lives there): `make test` runs them with the other Redis tests, one
+# after another.
 pytestmark = pytest.mark.redis
 
 ROOT = Path(__file__).resolve().parents[2]
