@@ -541,16 +541,19 @@ class Archive:
 
     def feed(self, target) -> None:
         """Write the whole archive to `target`; BackupError when the file is not what was sealed."""
-        with self.path.open("rb") as source:
-            if not self.keys:
-                shutil.copyfileobj(source, target, backup_crypto.CHUNK)
-                return
-            try:
-                # Parts no longer than this version writes (the manifest is not trusted for it).
-                backup_crypto.unseal(source, target, self.keys)
-            except backup_crypto.SealError as error:
-                raise BackupError(_("%(path)s cannot be decrypted: %(error)s. Nothing was changed.")
-                                  % {"path": self.path, "error": error}) from None
+        try:
+            with self.path.open("rb") as source:
+                if not self.keys:
+                    shutil.copyfileobj(source, target, backup_crypto.CHUNK)
+                else:
+                    # Parts no longer than this version writes (the manifest is not trusted for it).
+                    backup_crypto.unseal(source, target, self.keys)
+        except backup_crypto.SealError as error:
+            raise BackupError(_("%(path)s cannot be decrypted: %(error)s. Nothing was changed.")
+                              % {"path": self.path, "error": error}) from None
+        except OSError as error:
+            raise BackupError(_("%(path)s could not be read (%(error)s). Nothing was changed.")
+                              % {"path": self.path, "error": error.strerror or error}) from None
 
     @contextmanager
     def sqlite(self) -> Iterator[sqlite3.Connection]:
@@ -558,8 +561,14 @@ class Archive:
         if self.keys:
             content = io.BytesIO()
             self.feed(content)
+            database = content.getbuffer()
+            if database[18:20] == b"\x02\x02":
+                # A database in WAL mode: in memory it has no log beside it, and opens only as one in the
+                # rollback-journal mode (bytes 18 and 19 of its header: the file format versions).
+                database[18:20] = b"\x01\x01"
             conn = sqlite3.connect(":memory:")
-            conn.deserialize(content.getbuffer())
+            conn.deserialize(database)
+            del database
         else:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
@@ -584,11 +593,13 @@ class Archive:
                 self.feed(_Pipe(tool.stdin))
                 with suppress(BrokenPipeError):
                     tool.stdin.close()
+                # Waited for inside the try: stopped now (SIGTERM, Ctrl-C), the restore is stopped too, not
+                # left to commit after this process is gone.
+                code = tool.wait()
             except BaseException:
                 tool.kill()
                 tool.wait()
                 raise
-            code = tool.wait()
             if code != 0:
                 errors.seek(0)
                 raise _ToolFailed(Path(command[0]).name, code, errors.read().decode(errors="replace").strip())
