@@ -270,12 +270,27 @@ def pg_tool(name: str, *, at_least: int) -> tuple[Path, str]:
     )
 
 
-def _run(command: list[str], env: dict) -> None:
+class ToolFailed(BackupError):
+    """A client program (pg_dump, pg_restore) ended with an error; `error` is what it said."""
+
+    def __init__(self, command: list[str], code: int, error: str):
+        self.tool, self.code, self.error = Path(command[0]).name, code, error
+        super().__init__(_("%(tool)s failed (exit code %(code)s): %(error)s")
+                         % {"tool": self.tool, "code": code, "error": error})
+
+
+def _run(command: list[str], env: dict | None, *, output: bool = True) -> None:
+    """Run `command`; ToolFailed with what it said on its error output (or, with `output`, its output)."""
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
-        raise BackupError(_("%(tool)s failed (exit code %(code)s): %(error)s")
-                          % {"tool": Path(command[0]).name, "code": result.returncode,
-                             "error": result.stderr.strip() or result.stdout.strip()})
+        raise ToolFailed(command, result.returncode,
+                         result.stderr.strip() or (result.stdout.strip() if output else ""))
+
+
+def _said(errors) -> str:
+    """What a tool wrote to `errors`, the temporary file its error output went to."""
+    errors.seek(0)
+    return errors.read().decode(errors="replace").strip()
 
 
 # Backup ----------------------------------------------------------------------------------------
@@ -388,10 +403,7 @@ def _run_sealed(command: list[str], env: dict, path: Path, key: bytes) -> None:
             tool.stdout.close()
             code = tool.wait()
         if code != 0:
-            errors.seek(0)
-            raise BackupError(_("%(tool)s failed (exit code %(code)s): %(error)s")
-                              % {"tool": Path(command[0]).name, "code": code,
-                                 "error": errors.read().decode(errors="replace").strip()})
+            raise ToolFailed(command, code, _said(errors))
 
 
 def _backup_sqlite(database: Database, path: Path, tables: list[str], key: bytes | None) -> dict:
@@ -472,7 +484,7 @@ def _check_archive(archive: "Archive", manifest: dict, database: Database) -> tu
     tool, tool_version = pg_tool("pg_restore", at_least=max(major, dumped_by))
     try:
         archive.run([str(tool), "--list"], None, output=False)
-    except _ToolFailed as failed:
+    except ToolFailed as failed:
         raise BackupError(_("%(path)s is not a readable pg_dump archive: %(error)s")
                           % {"path": archive.path, "error": failed.error}) from None
     return tool, tool_version
@@ -508,12 +520,6 @@ def restore(*, path: Path, database: Database | None = None, force: bool = False
                           % {"backup": manifest["vendor"], "database": database.vendor})
     archive = _archive(path, manifest, allow_unencrypted=allow_unencrypted)
     return _restore_archive(archive, manifest, database, force=force, started=started)
-
-
-class _ToolFailed(Exception):
-    def __init__(self, tool: str, code: int, error: str):
-        super().__init__(error)
-        self.tool, self.code, self.error = tool, code, error
 
 
 class _Pipe:
@@ -567,8 +573,9 @@ class Archive:
                 # rollback-journal mode (bytes 18 and 19 of its header: the file format versions).
                 database[18:20] = b"\x01\x01"
             conn = sqlite3.connect(":memory:")
-            conn.deserialize(database)
-            del database
+            conn.deserialize(database)  # a copy: the decrypted bytes go at once
+            database.release()
+            content.close()
         else:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
@@ -579,12 +586,9 @@ class Archive:
     def run(self, command: list[str], env: dict | None, *, output: bool = True) -> None:
         """Run a pg_restore `command` on the archive: given the file, or fed the decrypted archive on its
         input. A tool fed an archive that fails to decrypt half-way is killed before its input ends, so it
-        never commits what it read. _ToolFailed when it fails."""
+        never commits what it read. ToolFailed when it fails."""
         if not self.keys:
-            result = subprocess.run([*command, str(self.path)], capture_output=True, text=True, env=env)
-            if result.returncode != 0:
-                raise _ToolFailed(Path(command[0]).name, result.returncode,
-                                  result.stderr.strip() or (result.stdout.strip() if output else ""))
+            _run([*command, str(self.path)], env, output=output)
             return
         with tempfile.TemporaryFile() as errors:
             tool = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
@@ -601,8 +605,7 @@ class Archive:
                 tool.wait()
                 raise
             if code != 0:
-                errors.seek(0)
-                raise _ToolFailed(Path(command[0]).name, code, errors.read().decode(errors="replace").strip())
+                raise ToolFailed(command, code, _said(errors))
 
 
 def _archive(path: Path, manifest: dict, *, allow_unencrypted: bool) -> Archive:
@@ -643,13 +646,11 @@ def _restore_archive(archive: Archive, manifest: dict, database: Database, *, fo
             archive.run([str(tool), "--no-owner", "--no-privileges", "--clean", "--if-exists",
                          "--single-transaction", "--exit-on-error", f"--dbname={database.conninfo()}"],
                         database.libpq()[1])
-        except _ToolFailed as failed:
-            error = (_("%(tool)s failed (exit code %(code)s): %(error)s")
-                     % {"tool": failed.tool, "code": failed.code, "error": failed.error})
+        except ToolFailed as failed:
             raise BackupError(_("%(error)s\nNothing was changed: the restore runs in one transaction. When "
                                 "the database has tables the backup does not have (e.g. it was migrated by "
                                 "a newer version), restore into a new, empty database instead.")
-                              % {"error": error}) from None
+                              % {"error": failed}) from None
     else:
         with archive.sqlite() as source, database.connect() as target:
             source.backup(target)
