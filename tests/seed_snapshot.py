@@ -60,21 +60,31 @@ def seed_programme(name: str = "ovv") -> Programme:
     if not _first_to_load():
         return programme_seed_load(data=programme_seed_file(name))
     if name not in _loaded:
-        candidates = seed_tables()
-        before = _highest_ids(candidates)
-        programme = programme_seed_load(data=programme_seed_file(name))
-        added = []
-        for model in candidates:
-            fields = [field.attname for field in model._meta.concrete_fields]
-            rows = list(models.QuerySet(model).filter(pk__gt=before[model]).order_by("pk").values(*fields))
-            if rows:
-                added.append((model, rows))
-        _loaded[name] = (programme.pk, added)
-        return programme
+        return _load_and_keep(name)
+    return _put_back(name) or programme_seed_load(data=programme_seed_file(name))
+
+
+def _load_and_keep(name: str) -> Programme:
+    """Load the seed, and keep the rows the load added to the seed's tables."""
+    tables = seed_tables()
+    before = _highest_ids(tables)
+    programme = programme_seed_load(data=programme_seed_file(name))
+    added = []
+    for model in tables:
+        fields = [field.attname for field in model._meta.concrete_fields]
+        rows = list(models.QuerySet(model).filter(pk__gt=before[model]).order_by("pk").values(*fields))
+        if rows:
+            added.append((model, rows))
+    _loaded[name] = (programme.pk, added)
+    return programme
+
+
+def _put_back(name: str) -> Programme | None:
+    """Insert the rows kept of the seed again; None, inserting nothing, when an id they had is taken."""
     programme_id, added = _loaded[name]
     highest = _highest_ids([model for model, _rows in added])
     if any(highest[model] >= rows[0][model._meta.pk.attname] for model, rows in added):
-        return programme_seed_load(data=programme_seed_file(name))  # an id the rows had is taken
+        return None
     for model, rows in added:
         # The plain QuerySet: audited models refuse bulk writes, as they would skip history; here the
         # history rows are among those put back.
