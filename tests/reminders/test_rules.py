@@ -341,6 +341,20 @@ def test_session_tomorrow_reminds_its_coach_the_day_before_and_says_none_attend_
     assert "Unrelated" not in reminder.message
 
 
+def test_a_reminder_goes_with_the_row_it_is_about(world):
+    """The keys a scan writes carry no database constraint (reminders.models): Django's CASCADE is what
+    deletes a reminder with its row, and leaves the others alone."""
+    gone = plan(world, held_on=D(2017, 3, 10))
+    kept = plan(world, held_on=D(2017, 3, 10), title="Infosessie Antwerpen")
+    scan(D(2017, 3, 9), Rule.SESSION_TOMORROW)
+    assert {r.session for r in reminders(Rule.SESSION_TOMORROW)} == {gone, kept}
+
+    gone.delete()
+
+    assert [r.session for r in reminders(Rule.SESSION_TOMORROW)] == [kept]
+    assert not Reminder.objects.filter(session_id=gone.pk).exists()
+
+
 def test_session_tomorrow_lists_who_is_recorded_as_attending(world):
     session = plan(world, held_on=D(2017, 3, 10))
     coming = world.trajectory(entered_on=D(2017, 1, 10), first_name="Amal", last_name="Haddad")
