@@ -167,7 +167,7 @@ def scan_no_contact(*, today: datetime.date, rules: dict[int, ProgrammeRules]) -
         reopenable=", ".join(["%s"] * len(Reminder.REOPENABLE)),
         due=" OR ".join(["(c.programme_id = %s AND c.last_contact <= %s)"] * len(limits)),
     )
-    due = [value for pair in limits.items() for value in pair]
+    due = [value for pk, day in limits.items() for value in (pk, connection.ops.adapt_datefield_value(day))]
     params = [*candidates_params, *reopenable, *due, *reopenable]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
