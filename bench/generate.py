@@ -158,7 +158,8 @@ def fill(sizes: Sizes, programme: Programme, coaches: list[User]) -> None:
         "offers": len(offers),
     }
     statements = [
-        "TRUNCATE " + ", ".join(CASE_TABLES) + " RESTART IDENTITY CASCADE",
+        # The reminders too: their keys carry no constraint for CASCADE to follow (reminders.models).
+        "TRUNCATE " + ", ".join((*CASE_TABLES, "reminders_reminder")) + " RESTART IDENTITY CASCADE",
         "DROP TABLE IF EXISTS bench_draw",
         "SELECT setseed(%(seed)s)",
         # Each trajectory's draws: its highest phase (u), the day it entered phase 1, the weeks between

@@ -77,22 +77,26 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
         cursor.execute(f"DROP TABLE {staged}")
 
 
-# Erasures and the reminder scans. A scan copies names into the reminders' texts between its read and
-# its commit, seconds apart; an erasure takes them out of the texts there are. So a scan holds this lock
-# shared for its transaction and an erasure exclusively: an erasure waits for the scans running (seconds),
-# a scan waits for an erasure (milliseconds), and no name read before an erasure is written after it.
-# Scans do not wait for each other. Any fixed number will do, the same in every process.
-NAMES_LOCK = 72_616_173
+# The reminder scans, erasures and deletions. A scan writes, seconds after reading them, reminders that copy
+# names from the rows it read and point at those rows (without a foreign-key constraint: reminders.models).
+# So a scan holds this lock shared from its read to its commit, and exclusively:
+# - an erasure, which takes names out of the texts there are: no name read before it is written after it;
+# - a deletion of a row a reminder can point at (reminders.apps), which deletes the reminders pointing at it
+#   after taking the lock: none that a running scan was about to write is left pointing at nothing.
+# Those wait for the scans running (seconds), a scan waits for them (milliseconds); scans do not wait for
+# each other. Any fixed number will do, the same in every process.
+SCAN_LOCK = 72_616_173
 
 
-def names_lock(*, exclusive: bool, using: str = "default") -> None:
-    """Take the names lock until the current transaction ends (a scan: shared; an erasure: exclusive).
+def scan_lock(*, exclusive: bool, using: str = "default") -> None:
+    """Take the scan lock until the current transaction ends (a scan: shared; an erasure or a deletion:
+    exclusive).
     PostgreSQL only: SQLite lets one writer at a time through, and a transaction that read before
     another's write cannot write after it."""
     connection = connections[using]
     if not connection.in_atomic_block:
-        raise RuntimeError("names_lock() holds until the transaction ends: call it inside one.")
+        raise RuntimeError("scan_lock() holds until the transaction ends: call it inside one.")
     if connection.vendor == "postgresql":
         function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {function}(%s)", [NAMES_LOCK])
+            cursor.execute(f"SELECT {function}(%s)", [SCAN_LOCK])

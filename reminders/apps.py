@@ -22,3 +22,14 @@ class RemindersConfig(AppConfig):
 
         # An erasure takes the person's names out of the reminders' texts too.
         participant_erased.connect(reminders_forget_names, dispatch_uid="reminders_forget_names")
+
+        from django.db.models.signals import pre_delete
+
+        from reminders.models import Reminder
+        from reminders.services import deletion_waits_for_scans
+
+        # Deleting a row a reminder can point at waits for the scans running (reminders.models).
+        for field in Reminder._meta.concrete_fields:
+            if field.is_relation and not field.db_constraint:
+                pre_delete.connect(deletion_waits_for_scans, sender=field.related_model,
+                                   dispatch_uid=f"deletion_waits_for_scans_{field.name}")

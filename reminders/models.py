@@ -141,12 +141,13 @@ class Reminder(models.Model):
     # its lookups; the rows a reminder is about, and who dismissed it, are indexed only where set. The
     # programme keeps its index: a coordinator's admin list reads their programmes' reminders.
     # Constraints: the keys a scan writes (recipient, programme and the rows a reminder is about) carry
-    # no FOREIGN KEY constraint in the database, as django-simple-history's keys carry none: a reminder is
-    # derived from those rows, read in the transaction that writes it, and the database checking each key
-    # again at commit cost the first scan of 100,000 trajectories more than its queries (one locked
-    # lookup per key and row: 3.5 s of 10 for the 77,000 phase reminders). Deleting a row still deletes
-    # its reminders: Django's CASCADE collects them (and SET_NULL clears closed_by, which keeps its
-    # constraint: a dismissal writes it one at a time).
+    # no FOREIGN KEY constraint in the database, as django-simple-history's keys carry none. The database
+    # checked each key again at each scan's commit (one locked lookup per key and row), which cost the first
+    # scan of 100,000 trajectories more than its queries: 3.5 s of 10 for the 77,000 phase reminders.
+    # What the constraint guarded stays guarded: deleting such a row deletes its reminders (CASCADE, done
+    # by Django), and the deletion first waits for the scans running (the scan lock, taken on pre_delete:
+    # reminders.apps), so no reminder a scan was writing is left pointing at a row deleted meanwhile.
+    # closed_by keeps its constraint: a dismissal writes it one at a time.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders",
         verbose_name=_("recipient"), db_index=False, db_constraint=False,

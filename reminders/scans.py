@@ -121,7 +121,7 @@ def _names(prefix: str = "participant__") -> tuple[str, str]:
 # trajectories with their last contact, and this query reads them once, as a MATERIALIZED CTE, and does
 # what _not_yet_reminded does for the other rules on that.
 NO_CONTACT_SQL = """
-WITH candidate (id, programme_id, recipient_id, last_contact, first_name, last_name) AS MATERIALIZED (
+WITH candidate (id, programme_id, recipient_id, last_contact, first_name, last_name) AS {materialized} (
     {candidates}
 )
 SELECT c.id, c.programme_id, c.recipient_id, c.last_contact, c.first_name, c.last_name,
@@ -159,10 +159,12 @@ def scan_no_contact(*, today: datetime.date, rules: dict[int, ProgrammeRules]) -
         .annotate(last_contact=Coalesce(Subquery(last_attended), Subquery(reached)))
         .order_by().values_list("pk", "programme_id", "coach_id", "last_contact", *_names())
     )
-    candidates_sql, candidates_params = candidates.query.sql_with_params()
     connection = connections[candidates.db]
+    candidates_sql, candidates_params = candidates.query.get_compiler(using=candidates.db).as_sql()
     reopenable = [rule, Reminder.Status.CLOSED, *Reminder.REOPENABLE]  # the parameters of either lookup
     sql = NO_CONTACT_SQL.format(
+        # Not on SQLite (small data there): MATERIALIZED needs SQLite 3.35, Django 5.2 takes 3.31.
+        materialized="MATERIALIZED" if connection.vendor == "postgresql" else "",
         candidates=candidates_sql, reminder=connection.ops.quote_name(Reminder._meta.db_table),
         reopenable=", ".join(["%s"] * len(Reminder.REOPENABLE)),
         due=" OR ".join(["(c.programme_id = %s AND c.last_contact <= %s)"] * len(limits)),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from casemgmt.audit import save_as
-from casemgmt.batches import atomic_without_jit, insert_rows, names_lock
+from casemgmt.batches import atomic_without_jit, insert_rows, scan_lock
 from casemgmt.clock import today as clock_today
 from casemgmt.errors import RuleViolation
 from casemgmt.models import User
@@ -102,7 +102,7 @@ def reminders_run(
             outcome.closed = close_resolved(rule, today=today, rules=programme_rules, now=now)
         # Messages in the site's language, whether a worker, the command or a request runs the scan.
         with translation.override(settings.LANGUAGE_CODE), atomic_without_jit():
-            names_lock(exclusive=False)  # an erasure waits until these names are written
+            scan_lock(exclusive=False)  # an erasure waits until these names are written
             found = SCANS[rule](today=today, rules=programme_rules)
             outcome.created, outcome.reopened = reminders_store(found=found)
         return outcome
@@ -177,6 +177,15 @@ def reminders_forget_names(*, names: list[str], trajectory_ids: list[int], **sig
             changed.append(reminder)
     Reminder.objects.bulk_update(changed, ["message"], batch_size=BATCH_SIZE)
     return len(changed)
+
+
+def deletion_waits_for_scans(sender, instance, using: str, **kwargs) -> None:
+    """pre_delete of every model a reminder's unconstrained keys point at: the deletion takes the scan lock
+    exclusively, in its transaction, before Django deletes the reminders pointing at the row. Django deletes
+    those (CASCADE, no signals on Reminder) with one DELETE after the pre_delete signals, so it also finds
+    those a scan running until then committed; a scan starting after waits for the deletion's commit, and
+    no longer reads the row."""
+    scan_lock(exclusive=True, using=using)
 
 
 def reminder_dismiss(*, reminder: Reminder, by: User) -> Reminder:

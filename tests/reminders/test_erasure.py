@@ -2,9 +2,10 @@
 when the reminders were made; the rest of each text, and everyone else's name, stays."""
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from casemgmt.batches import NAMES_LOCK
+from casemgmt.batches import SCAN_LOCK
 from reminders.models import Reminder, Rule
 from tests.reminders.world import D, scan
 from trajectories.models import Session
@@ -68,7 +69,7 @@ def other_session(postgres):
 
 
 def _refused_while_held(other_session, function: str, run) -> None:
-    other_session.execute(f"SELECT {function}(%s)", [NAMES_LOCK])
+    other_session.execute(f"SELECT {function}(%s)", [SCAN_LOCK])
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '200ms'")
@@ -79,12 +80,37 @@ def _refused_while_held(other_session, function: str, run) -> None:
 
 
 def test_an_erasure_waits_for_a_running_scan_and_a_scan_for_an_erasure(world, other_session):
-    # A scan between reading a name and writing it holds the names lock shared; an erasure exclusively.
+    # A scan between reading a name and writing it holds the scan lock shared; an erasure exclusively.
     person = world.trajectory(entered_on=D(2017, 1, 10))
 
     _refused_while_held(other_session, "pg_advisory_lock_shared",
                         lambda: participant_erase(participant=person.participant, by=world.coordinator))
     _refused_while_held(other_session, "pg_advisory_lock", lambda: scan(D(2017, 3, 1), Rule.NO_CONTACT))
     # Scans do not wait for each other.
-    other_session.execute("SELECT pg_advisory_lock_shared(%s)", [NAMES_LOCK])
+    other_session.execute("SELECT pg_advisory_lock_shared(%s)", [SCAN_LOCK])
     assert scan(D(2017, 3, 1), Rule.NO_CONTACT)[Rule.NO_CONTACT][0] == 1
+
+
+def test_deleting_a_row_a_reminder_points_at_waits_for_a_running_scan_then_deletes_its_reminders(
+        world, other_session):
+    # The reminder's keys carry no database constraint (reminders.models): what keeps a reminder from
+    # pointing at nothing is that the deletion takes the scan lock before Django deletes its reminders.
+    session = session_plan_group(programme=world.ovv, by=world.coach, kind=Session.Kind.INFO,
+                                 held_on=D(2017, 3, 20), duration_minutes=90, title="Infosessie Gent")
+    scan(D(2017, 3, 19), Rule.SESSION_TOMORROW)
+    assert Reminder.objects.filter(session=session).count() == 1
+
+    def delete():
+        with transaction.atomic():  # Django deletes without a savepoint of its own: the test's stays usable
+            session.delete()
+
+    _refused_while_held(other_session, "pg_advisory_lock_shared", delete)
+
+    with CaptureQueriesContext(connection) as statements:
+        session.delete()
+    sent = [query["sql"] for query in statements.captured_queries]
+    locked = next(place for place, sql in enumerate(sent) if "pg_advisory_xact_lock(" in sql)
+    reminders_deleted = next(place for place, sql in enumerate(sent)
+                             if sql.startswith('DELETE FROM "reminders_reminder"'))
+    assert locked < reminders_deleted, sent
+    assert not Reminder.objects.filter(session_id=session.pk).exists()

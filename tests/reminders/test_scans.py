@@ -103,7 +103,7 @@ def test_every_scan_runs_the_same_queries_for_10_and_for_50_causes(world):
 
     counts = {rule: (len(small[rule]), len(large[rule])) for rule in Rule.values}
     assert all(at_10 == at_50 for at_10, at_50 in counts.values()), counts
-    # The settings, the close pass, the scan and the insert; on PostgreSQL the names lock (shared) and an
+    # The settings, the close pass, the scan and the insert; on PostgreSQL the scan lock (shared) and an
     # insert of three statements around the COPY that streams the rows (which Django does not count): make
     # the staging table, move its rows, drop it.
     budget = 7 if connection.vendor == "postgresql" else 4

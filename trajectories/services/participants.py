@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from casemgmt.access import access_log_record
 from casemgmt.audit import history_rewrite, save_as
-from casemgmt.batches import names_lock
+from casemgmt.batches import scan_lock
 from casemgmt.clock import today
 from casemgmt.errors import RuleViolation
 from casemgmt.identifiers import (
@@ -270,7 +270,7 @@ def participant_erase(*, participant: Participant, by: User, on: datetime.date |
     and the name from wherever another app copied it (the participant_erased signal: the reminders)."""
     on = on or today()
     with transaction.atomic():
-        names_lock(exclusive=True)  # no reminder scan is between reading a name and writing it
+        scan_lock(exclusive=True)  # no reminder scan is between reading a name and writing it
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         if participant.erased_on is not None:
             raise RuleViolation(
