@@ -102,7 +102,7 @@ def reminders_run(
             outcome.closed = close_resolved(rule, today=today, rules=programme_rules, now=now)
         # Messages in the site's language, whether a worker, the command or a request runs the scan.
         with translation.override(settings.LANGUAGE_CODE), atomic_without_jit():
-            scan_lock(exclusive=False)  # an erasure waits until these names are written
+            scan_lock(exclusive=False)  # an erasure or a deletion waits until this commits
             found = SCANS[rule](today=today, rules=programme_rules)
             outcome.created, outcome.reopened = reminders_store(found=found)
         return outcome
