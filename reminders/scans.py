@@ -74,12 +74,13 @@ class Due(NamedTuple):
 
     def as_row(self) -> tuple:
         """The new reminder's values, in the order of ROW_FIELDS."""
+        field = self.object_field
         links = [None] * len(LINKS)
-        links[LINK_PLACE[OBJECT_FIELD[self.rule]]] = self.object_id
+        links[LINK_PLACE[field]] = self.object_id
         if self.trajectory_id is not None:
             links[LINK_PLACE["trajectory"]] = self.trajectory_id
-        return (self.rule, self.recipient_id, self.programme_id, OBJECT_TYPE[OBJECT_FIELD[self.rule]],
-                str(self.object_id), *links, self.counted_from, self.due_on, self.message)
+        return (self.rule, self.recipient_id, self.programme_id, OBJECT_TYPE[field], str(self.object_id),
+                *links, self.counted_from, self.due_on, self.message)
 
 
 # The foreign keys a reminder can be about; the columns `Due.as_row` fills, in its order.
