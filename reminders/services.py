@@ -6,6 +6,7 @@ settings are, and change one by one through `reminder_settings_save`.
 
 import datetime
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -210,6 +212,11 @@ def reminder_dismiss(*, reminder: Reminder, by: User) -> Reminder:
 def reminders_mail(*, recipient_id: int) -> int:
     """E-mail a person every open reminder they have not been e-mailed yet, in one message; how many.
 
+    The mail names no participant: it says how many reminders of each kind are new and where they are
+    (SITE_URL's reminder list), so nothing of a refugee leaves the application by mail and an erasure
+    has nothing to take back from mailboxes. The reminders themselves, with their names, are read in the
+    workspace by their recipient only.
+
     The rows are locked while the mail goes out and marked in the same transaction, so a second run
     (a redelivered task, a second worker) finds them marked and sends nothing. A mail server that
     fails rolls the marks back: the next scan tries again."""
@@ -220,21 +227,35 @@ def reminders_mail(*, recipient_id: int) -> int:
         pending = list(
             Reminder.objects.select_for_update()
             .filter(recipient_id=recipient_id, status=Reminder.Status.OPEN, emailed_at__isnull=True)
-            .order_by("due_on", "id")
+            .only("rule")
         )
         if not pending:
             return 0
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = ngettext("%(count)d new reminder", "%(count)d new reminders", len(pending)) % {
-                "count": len(pending)}
-            lines = [_("Hello %(name)s,") % {"name": recipient.get_full_name() or recipient.username}, ""]
-            lines += [f"- {reminder.message}" for reminder in pending]
-            lines += ["", _("You find your reminders in the workspace; a reminder closes by itself once "
-                            "its cause is gone, or when you dismiss it.")]
-        EmailMessage(subject=subject, body="\n".join(lines), to=[recipient.email]).send()
-        sent = [reminder.pk for reminder in pending]
-        Reminder.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+        text = _reminders_mail_text(recipient, [row.rule for row in pending])
+        EmailMessage(to=[recipient.email], **text).send()
+        Reminder.objects.filter(pk__in=[row.pk for row in pending]).update(emailed_at=timezone.now())
         return len(pending)
+
+
+def _reminders_mail_text(recipient: User, rules: list[str]) -> dict[str, str]:
+    """The subject and body of a reminder mail: how many new reminders of each kind (in the order of
+    Rule), and the address of the list, in the site's language."""
+    counts = Counter(rules)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = ngettext("%(count)d new reminder", "%(count)d new reminders", len(rules)) % {
+            "count": len(rules)}
+        lines = [_("Hello %(name)s,") % {"name": recipient.get_full_name() or recipient.username}, "",
+                 _("New in your reminders:")]
+        lines += [_("- %(count)d × %(kind)s") % {"count": counts[rule], "kind": rule.label}
+                  for rule in Rule if rule in counts]
+        lines.append("")
+        if settings.SITE_URL:
+            lines.append(_("Read them in the workspace: %(url)s") % {
+                "url": settings.SITE_URL.rstrip("/") + reverse("reminders:list")})
+        else:
+            lines.append(_("Read them in the workspace, under Reminders."))
+        lines.append(_("A reminder closes by itself once its cause is gone, or when you dismiss it."))
+    return {"subject": subject, "body": "\n".join(lines)}
 
 
 def _may_configure(user: User, programme_id: int) -> bool:

@@ -42,11 +42,31 @@ def test_each_person_gets_one_mail_with_all_their_new_reminders(due):
 
     by_address = {message.to[0]: message for message in mail.outbox}
     assert sorted(by_address) == ["coach.stebo@example.org", "partner.microstart@example.org"]
-    coach_mail = by_address["coach.stebo@example.org"]
-    assert "Haddad" in coach_mail.body and "Saleh" in coach_mail.body
-    assert "2" in coach_mail.subject
-    assert "Haddad" not in by_address["partner.microstart@example.org"].body
+    assert by_address["coach.stebo@example.org"].subject == "2 nieuwe herinneringen"
+    assert "- 2 × geen contact geregistreerd" in by_address["coach.stebo@example.org"].body
+    assert by_address["partner.microstart@example.org"].subject == "1 nieuwe herinnering"
+    assert "- 1 × doorverwijzing niet beantwoord" in by_address["partner.microstart@example.org"].body
     assert not Reminder.objects.filter(emailed_at__isnull=True).exists()
+
+
+@override_settings(SITE_URL="https://casemgmt.example.org/")
+def test_a_mail_names_no_participant_and_links_to_the_reminders(due):
+    """A mail leaves the application: it says what kind of reminders are new and where, never who they
+    are about, though the reminders it counts name them."""
+    reminders_mail(recipient_id=due.coach.pk)
+
+    (message,) = mail.outbox
+    messages = list(Reminder.objects.filter(recipient=due.coach).values_list("message", flat=True))
+    assert len(messages) == 2 and all("Haddad" in text or "Saleh" in text for text in messages)
+    assert "Haddad" not in message.body and "Saleh" not in message.body and "Haddad" not in message.subject
+    assert "https://casemgmt.example.org/reminders/" in message.body
+
+
+def test_without_a_site_address_the_mail_says_where_to_look(due):
+    reminders_mail(recipient_id=due.coach.pk)
+
+    assert "http" not in mail.outbox[0].body
+    assert "Herinneringen" in mail.outbox[0].body
 
 
 def test_mailing_twice_sends_nothing_the_second_time(due):
@@ -63,10 +83,11 @@ def test_only_new_reminders_are_mailed_later(due):
     session_log_individual(trajectory=trajectory, by=due.coach, held_on=D(2017, 2, 1), duration_minutes=30)
     scan(D(2017, 2, 22), Rule.NO_CONTACT)
 
-    reminders_mail(recipient_id=due.coach.pk)
+    assert reminders_mail(recipient_id=due.coach.pk) == 1
 
     assert len(mail.outbox) == 2
-    assert "Nieuw" in mail.outbox[1].body and "Haddad" not in mail.outbox[1].body
+    assert mail.outbox[1].subject == "1 nieuwe herinnering"
+    assert "- 1 × geen contact geregistreerd" in mail.outbox[1].body
 
 
 @override_settings(EMAIL_BACKEND="tests.reminders.test_delivery.BrokenMailServer")
