@@ -40,7 +40,10 @@ from casemgmt import backup_crypto
 from casemgmt.audit import AppendOnlyModel
 
 MANIFEST_FORMAT = "casemgmt-backup"
-MANIFEST_VERSION = 2  # 2: the backup may be encrypted ("encryption"); 1: never
+# 3: an encrypted backup's manifest is signed ("signature"); 2: the backup may be encrypted
+# ("encryption"); 1: never. An unencrypted backup's manifest stays version 1: there is no key to sign with.
+MANIFEST_VERSION = 3
+SIGNED_VERSION = 3
 # The tables a restore reports on and that decide whether a database "has data": the person's
 # path and the access log; every history table is added to these.
 KEY_MODELS = (
@@ -344,7 +347,7 @@ def backup(*, output: Path, database: Database | None = None) -> Result:
             "cipher": "AES-256-GCM", "chunk": backup_crypto.CHUNK, "key_id": backup_crypto.key_id(key)}}
         manifest = {
             "format": MANIFEST_FORMAT,
-            "version": MANIFEST_VERSION if key is not None else 1,
+            "version": SIGNED_VERSION if key is not None else 1,
             "created_at": timezone.now().isoformat(timespec="seconds"),
             "file": output.name,
             "size": partial.stat().st_size,
@@ -353,6 +356,8 @@ def backup(*, output: Path, database: Database | None = None) -> Result:
             **details,
             **encryption,
         }
+        if key is not None:
+            manifest["signature"] = backup_crypto.manifest_signature(manifest, key)
         os.replace(partial, output)
         _write_json(manifest_path(output), manifest)
     finally:
@@ -505,7 +510,7 @@ def _data_in(database: Database, manifest: dict) -> str:
 
 
 def restore(*, path: Path, database: Database | None = None, force: bool = False,
-            allow_unencrypted: bool = False) -> Result:
+            allow_unencrypted: bool = False, allow_unsigned: bool = False) -> Result:
     """Restore the backup at `path` into `database` (Django's default), then check it against the manifest.
 
     Refuses, changing nothing, when the file is missing, corrupt or of another database kind, and when
@@ -518,7 +523,7 @@ def restore(*, path: Path, database: Database | None = None, force: bool = False
         raise BackupError(_("This is a %(backup)s backup and cannot be restored into a %(database)s "
                             "database: restore it into a %(backup)s database.")
                           % {"backup": manifest["vendor"], "database": database.vendor})
-    archive = _archive(path, manifest, allow_unencrypted=allow_unencrypted)
+    archive = _archive(path, manifest, allow_unencrypted=allow_unencrypted, allow_unsigned=allow_unsigned)
     return _restore_archive(archive, manifest, database, force=force, started=started)
 
 
@@ -608,10 +613,11 @@ class Archive:
                 raise ToolFailed(command, code, _said(errors))
 
 
-def _archive(path: Path, manifest: dict, *, allow_unencrypted: bool) -> Archive:
+def _archive(path: Path, manifest: dict, *, allow_unencrypted: bool, allow_unsigned: bool) -> Archive:
     """The archive of the backup at `path`. Where backups are encrypted (BACKUP_KEYS), an unencrypted one
     is refused unless `allow_unencrypted`: its manifest is not signed, so a file put in a backup's place
-    would otherwise be restored unchecked."""
+    would otherwise be restored unchecked. An encrypted one's manifest must bear its key's signature
+    (_check_signature)."""
     try:
         keys = backup_crypto.configured_keys()
     except backup_crypto.BackupKeyError as error:
@@ -627,7 +633,33 @@ def _archive(path: Path, manifest: dict, *, allow_unencrypted: bool) -> Archive:
         raise BackupError(_("%(path)s is encrypted (key %(id)s) and BACKUP_KEYS is not set: set it to the "
                             "keys kept for the backups, then restore again.")
                           % {"path": path, "id": manifest["encryption"].get("key_id", "?")})
+    _check_signature(path, manifest, keys, allow_unsigned=allow_unsigned)
     return Archive(path, tuple(keys))
+
+
+def _check_signature(path: Path, manifest: dict, keys: list[bytes], *, allow_unsigned: bool) -> None:
+    """Refuse an encrypted backup whose manifest its key did not sign as it stands: a date, a row count or
+    the checksum changed, or the manifest of one backup put beside another's file. A manifest of version 2
+    (made before manifests were signed) only with `allow_unsigned`; a signature taken off one of version 3
+    (or the version lowered with it) is refused all the same unless asked. Without the key, unsealing says
+    which key is missing, before anything is read."""
+    wanted = manifest["encryption"].get("key_id")
+    key = next((key for key in keys if backup_crypto.key_id(key) == wanted), None)
+    if key is None:
+        return
+    if "signature" not in manifest:
+        if allow_unsigned and manifest["version"] < SIGNED_VERSION:
+            return
+        raise BackupError(_("The manifest %(manifest)s of this encrypted backup is not signed, so what it "
+                            "says of the backup (when it was made, its checksum, its rows) cannot be "
+                            "trusted. A backup made before manifests were signed (manifest version 2) is "
+                            "restored with --allow-unsigned if you know where it comes from. Nothing was "
+                            "changed.")
+                          % {"manifest": manifest_path(path)})
+    if not backup_crypto.manifest_signed_correctly(manifest, key):
+        raise BackupError(_("The manifest %(manifest)s does not match its signature: it was changed after "
+                            "the backup, or it belongs to another backup. Use another backup. Nothing was "
+                            "changed.") % {"manifest": manifest_path(path)})
 
 
 def _restore_archive(archive: Archive, manifest: dict, database: Database, *, force: bool,

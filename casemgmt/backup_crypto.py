@@ -10,11 +10,17 @@ archive, each sealed on its own (length, then ciphertext with its tag). A chunk'
 and its number; its associated data is the header, its number and whether it is the last. So a chunk
 changed, dropped, moved or added, or a file cut at a chunk's end, fails to open: nothing is restored
 from a backup that is not exactly the one written.
+
+The manifest is signed under the same key (an HMAC of its JSON with a key derived from the backup key):
+what it says of the backup (when it was made, the file's checksum, the rows) cannot be changed, nor a
+manifest put beside another backup's file, by anyone without the key.
 """
 
 import base64
 import binascii
 import hashlib
+import hmac
+import json
 import os
 import struct
 from collections.abc import Iterable, Iterator
@@ -64,6 +70,19 @@ def key_id(key: bytes) -> str:
 def configured_keys() -> list[bytes]:
     """BACKUP_KEYS: the first encrypts new backups, any of them opens an old one. Empty: no encryption."""
     return [key_from_text(text) for text in settings.BACKUP_KEYS]
+
+
+def manifest_signature(manifest: dict, key: bytes) -> str:
+    """The HMAC-SHA256 of `manifest` (all of it but its "signature"), as written in its JSON with sorted
+    keys, under a key derived from `key` (the encryption key itself signs nothing)."""
+    signed = json.dumps({name: value for name, value in manifest.items() if name != "signature"},
+                        sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    signing_key = hmac.new(key, b"casemgmt backup manifest signing key", hashlib.sha256).digest()
+    return hmac.new(signing_key, signed, hashlib.sha256).hexdigest()
+
+
+def manifest_signed_correctly(manifest: dict, key: bytes) -> bool:
+    return hmac.compare_digest(str(manifest.get("signature", "")), manifest_signature(manifest, key))
 
 
 def seal(chunks: Iterable[bytes], target: BinaryIO, key: bytes, *, chunk_size: int | None = None) -> None:

@@ -152,12 +152,22 @@ def make_backup(tmp_path: Path) -> tuple[Path, str]:
 
 
 def replace_agreed(path: Path, content: bytes) -> None:
-    """Put `content` in the backup's place, with its manifest made to agree (size and checksum)."""
+    """Put `content` in the backup's place, with its manifest made to agree (size and checksum, and
+    signed again under its key where it was signed): a backup written wrong, which only the file itself
+    can give away."""
     path.write_bytes(content)
     manifest = path.with_name(path.name + ".json")
     data = json.loads(manifest.read_text())
     data.update(size=len(content), sha256=hashlib.sha256(content).hexdigest())
+    if "signature" in data:
+        data["signature"] = backup_crypto.manifest_signature(data, signing_key(data))
     manifest.write_text(json.dumps(data))
+
+
+def signing_key(manifest: dict) -> bytes:
+    """The one of BACKUP_KEYS an encrypted backup's manifest names."""
+    return next(key for key in backup_crypto.configured_keys()
+                if backup_crypto.key_id(key) == manifest["encryption"]["key_id"])
 
 
 def restore(path: Path, **options) -> str:
@@ -309,7 +319,8 @@ def test_an_encrypted_backup_holds_no_name_in_clear_and_restores_every_row(tmp_p
     assert content.startswith(backup_crypto.MAGIC + key_id.encode())
     assert b"Haddad" not in content and b"business plan" not in content
     assert manifest["encryption"] == {"cipher": "AES-256-GCM", "chunk": backup_crypto.CHUNK, "key_id": key_id}
-    assert manifest["version"] == 2 and manifest["size"] == len(content)
+    assert manifest["version"] == 3 and manifest["size"] == len(content)
+    assert manifest["signature"] == backup_crypto.manifest_signature(manifest, backup_crypto.key_from_text(current))
     assert f"Encrypted (AES-256-GCM) with the key {key_id}" in said
     assert "Checked: all" in restored
     with connect(fresh_database) as conn:
@@ -363,6 +374,71 @@ def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(t
     # then nothing changed
     assert everything(connection) == before
     assert Participant.objects.get(pk=person.pk).last_name == "Haddad"
+
+
+@transactional
+@pytest.mark.parametrize("change", ["date", "row count", "another backup's file", "signature removed",
+                                    "signature removed, version lowered", "signed with another key"])
+def test_an_encrypted_backup_whose_manifest_its_key_did_not_sign_is_refused(tmp_path, settings, change):
+    # given two encrypted backups of a database that holds the world (the second a day older, as it were)
+    key = new_key()
+    settings.BACKUP_KEYS = [key]
+    person = small_world()
+    path, _said = make_backup(tmp_path)
+    (tmp_path / "older").mkdir()
+    older, _said = make_backup(tmp_path / "older")
+    manifest_file = path.with_name(path.name + ".json")
+    manifest = json.loads(manifest_file.read_text())
+    assert backup_crypto.manifest_signed_correctly(manifest, signing_key(manifest))
+    # and its manifest changed by someone with the files but not the key
+    expected = "does not match its signature"
+    if change == "date":
+        manifest["created_at"] = "2031-01-01T02:15:00+00:00"
+    elif change == "row count":
+        manifest["row_counts"]["trajectories_participant"] += 1
+    elif change == "another backup's file":
+        # a genuine file of the same key, its size and checksum copied in: the file opens, the manifest lies
+        shutil.copyfile(older, path)
+        older_manifest = json.loads(older.with_name(older.name + ".json").read_text())
+        manifest.update(size=older_manifest["size"], sha256=older_manifest["sha256"])
+    elif change == "signed with another key":
+        manifest["created_at"] = "2031-01-01T02:15:00+00:00"
+        manifest["signature"] = backup_crypto.manifest_signature(manifest, backup_crypto.key_from_text(new_key()))
+    else:
+        del manifest["signature"]
+        expected = "is not signed"
+        if change == "signature removed, version lowered":
+            manifest["version"] = 2
+    manifest_file.write_text(json.dumps(manifest))
+    before = everything(connection)
+
+    # when restored over the database, with every --allow there is
+    with pytest.raises(CommandError, match=expected):
+        restore(path, force=True, allow_unencrypted=True,
+                allow_unsigned=change != "signature removed, version lowered")
+
+    # then nothing changed
+    assert everything(connection) == before
+    assert Participant.objects.get(pk=person.pk).last_name == "Haddad"
+
+
+@transactional
+def test_an_encrypted_backup_made_before_manifests_were_signed_is_restored_only_when_asked(
+        tmp_path, fresh_database, settings):
+    # given an encrypted backup as version 2 wrote it: no signature
+    settings.BACKUP_KEYS = [new_key()]
+    small_world()
+    path, _said = make_backup(tmp_path)
+    manifest_file = path.with_name(path.name + ".json")
+    manifest = json.loads(manifest_file.read_text())
+    del manifest["signature"]
+    manifest["version"] = 2
+    manifest_file.write_text(json.dumps(manifest))
+
+    with pytest.raises(CommandError, match="is not signed.*--allow-unsigned"):
+        restore(path, database_url=fresh_database)
+
+    assert "Checked: all" in restore(path, database_url=fresh_database, allow_unsigned=True)
 
 
 @transactional

@@ -25,14 +25,17 @@ class Command(BaseCommand):
         parser.add_argument("--allow-unencrypted", action="store_true",
                             help="Restore an unencrypted backup where BACKUP_KEYS is set (refused "
                                  "otherwise).")
+        parser.add_argument("--allow-unsigned", action="store_true",
+                            help="Restore an encrypted backup whose manifest is not signed: one made before "
+                                 "manifests were signed (manifest version 2).")
 
     def handle(self, *args, file: Path, database_url: str | None = None, force: bool = False,
-               allow_unencrypted: bool = False, **options):
+               allow_unencrypted: bool = False, allow_unsigned: bool = False, **options):
         stop_cleanly_on_sigterm()
         try:
             database = Database.of_url(database_url) if database_url else Database.of_alias("default")
             result = restore(path=Path(file), database=database, force=force,
-                             allow_unencrypted=allow_unencrypted)
+                             allow_unencrypted=allow_unencrypted, allow_unsigned=allow_unsigned)
         except BackupError as error:
             raise CommandError(str(error)) from None
         manifest = result.manifest
