@@ -202,14 +202,16 @@ def main() -> None:
         # Server time per request in bare requests' worth (the bare view's 1/rps as the unit): what the
         # app adds to the bare view behind the sign-in, against what the target leaves it after the
         # sign-in (1 / LIST_TARGET in all).
-        sign_in_cost = bare["load"]["rps"] / signed_in["load"]["rps"]
+        # Negative when the sign-in alone costs more than the target allows in all. None answered: n/a.
+        if app["load"]["rps"] and signed_in["load"]["rps"]:
+            sign_in_cost = bare["load"]["rps"] / signed_in["load"]["rps"]
+            added = f"{bare['load']['rps'] / app['load']['rps'] - sign_in_cost:.2f}"
+            left = f"≤ {1 / LIST_TARGET - sign_in_cost:.2f} (what the target leaves after the sign-in)"
+        else:
+            added, left = "n/a (no request answered)", "—"
         rows.append((f"{name}: what it adds to the bare view behind the sign-in, in bare requests' worth "
                      "of server time (bare requests/s over its own, less the same for the bare view behind "
-                     "the sign-in)",
-                     f"{bare['load']['rps'] / app['load']['rps'] - sign_in_cost:.2f}",
-                     "1.00 (one bare request)", "—",
-                     f"≤ {1 / LIST_TARGET - sign_in_cost:.2f} (what the target leaves after the sign-in)",
-                     "—"))
+                     "the sign-in)", added, "1.00 (one bare request)", "—", left, "—"))
         rows.append((f"{name}: p50 / p95 one at a time (in-process)",
                      f"{app['p50_ms']:.1f} / {app['p95_ms']:.1f} ms",
                      f"{bare['p50_ms']:.1f} / {bare['p95_ms']:.1f} ms",

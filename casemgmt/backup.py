@@ -633,20 +633,39 @@ def _archive(path: Path, manifest: dict, *, allow_unencrypted: bool, allow_unsig
         raise BackupError(_("%(path)s is encrypted (key %(id)s) and BACKUP_KEYS is not set: set it to the "
                             "keys kept for the backups, then restore again.")
                           % {"path": path, "id": manifest["encryption"].get("key_id", "?")})
-    _check_signature(path, manifest, keys, allow_unsigned=allow_unsigned)
-    return Archive(path, tuple(keys))
-
-
-def _check_signature(path: Path, manifest: dict, keys: list[bytes], *, allow_unsigned: bool) -> None:
-    """Refuse an encrypted backup whose manifest its key did not sign as it stands: a date, a row count or
-    the checksum changed, or the manifest of one backup put beside another's file. A manifest of version 2
-    (made before manifests were signed) only with `allow_unsigned`; a signature taken off one of version 3
-    (or the version lowered with it) is refused all the same unless asked. Without the key, unsealing says
-    which key is missing, before anything is read."""
-    wanted = manifest["encryption"].get("key_id")
-    key = next((key for key in keys if backup_crypto.key_id(key) == wanted), None)
+    key = _signing_key(path, manifest, keys)
     if key is None:
-        return
+        return Archive(path, tuple(keys))  # unsealing refuses it, naming the key it needs
+    _check_signature(path, manifest, key, allow_unsigned=allow_unsigned)
+    return Archive(path, (key,))
+
+
+def _signing_key(path: Path, manifest: dict, keys: list[bytes]) -> bytes | None:
+    """The one of `keys` the backup file was sealed under, which its manifest must name too: the file's
+    header decides, as it decides which key decrypts, so a manifest that names another key (or none) is
+    refused rather than left unchecked. None when no key is that one, or the header cannot be read:
+    unsealing then refuses the file and says why, before anything is restored."""
+    try:
+        with path.open("rb") as source:
+            sealed_under = backup_crypto.header_key_id(source)
+    except (backup_crypto.SealError, OSError):
+        return None
+    named = manifest["encryption"].get("key_id")
+    if named != sealed_under:
+        raise BackupError(_("The manifest %(manifest)s names the key %(named)s, and %(path)s was encrypted "
+                            "with the key %(sealed)s: they do not belong together. Use another backup. "
+                            "Nothing was changed.")
+                          % {"manifest": manifest_path(path), "named": named, "path": path,
+                             "sealed": sealed_under})
+    return next((key for key in keys if backup_crypto.key_id(key) == sealed_under), None)
+
+
+def _check_signature(path: Path, manifest: dict, key: bytes, *, allow_unsigned: bool) -> None:
+    """Refuse an encrypted backup whose manifest `key` (the file's) did not sign as it stands: a date, a
+    row count or the checksum changed, or the manifest of one backup put beside another's file. A manifest
+    of version 2 (made before manifests were signed) only with `allow_unsigned`, which trusts it
+    unchecked: a signature taken off one of version 3 with the version lowered cannot be told from it.
+    One of version 3 without a signature is refused all the same."""
     if "signature" not in manifest:
         if allow_unsigned and manifest["version"] < SIGNED_VERSION:
             return

@@ -82,7 +82,10 @@ def manifest_signature(manifest: dict, key: bytes) -> str:
 
 
 def manifest_signed_correctly(manifest: dict, key: bytes) -> bool:
-    return hmac.compare_digest(str(manifest.get("signature", "")), manifest_signature(manifest, key))
+    """Whether `manifest` bears its signature under `key` (compared in constant time, as bytes: any text
+    may stand where the signature should)."""
+    signature = str(manifest.get("signature", "")).encode("utf-8", errors="replace")
+    return hmac.compare_digest(signature, manifest_signature(manifest, key).encode("ascii"))
 
 
 def seal(chunks: Iterable[bytes], target: BinaryIO, key: bytes, *, chunk_size: int | None = None) -> None:

@@ -227,7 +227,7 @@ def reminders_mail(*, recipient_id: int) -> int:
         pending = list(
             Reminder.objects.select_for_update()
             .filter(recipient_id=recipient_id, status=Reminder.Status.OPEN, emailed_at__isnull=True)
-            .only("rule")
+            .only("rule").order_by("id")  # locked in one order, so two runs for one person wait, not deadlock
         )
         if not pending:
             return 0
@@ -246,14 +246,17 @@ def _reminders_mail_text(recipient: User, rules: list[str]) -> dict[str, str]:
             "count": len(rules)}
         lines = [_("Hello %(name)s,") % {"name": recipient.get_full_name() or recipient.username}, "",
                  _("New in your reminders:")]
-        lines += [_("- %(count)d × %(kind)s") % {"count": counts[rule], "kind": rule.label}
-                  for rule in Rule if rule in counts]
+        # The kinds in the order of Rule; a rule this version no longer has, by its stored value.
+        kinds = [(rule, rule.label) for rule in Rule if rule in counts]
+        kinds += [(rule, rule) for rule in sorted(set(counts) - set(Rule.values))]
+        lines += [_("- %(count)d × %(kind)s") % {"count": counts[rule], "kind": label}
+                  for rule, label in kinds]
         lines.append("")
         if settings.SITE_URL:
-            lines.append(_("Read them in the workspace: %(url)s") % {
+            lines.append(_("Your reminders in the workspace: %(url)s") % {
                 "url": settings.SITE_URL.rstrip("/") + reverse("reminders:list")})
         else:
-            lines.append(_("Read them in the workspace, under Reminders."))
+            lines.append(_("Your reminders are in the workspace, under Reminders."))
         lines.append(_("A reminder closes by itself once its cause is gone, or when you dismiss it."))
     return {"subject": subject, "body": "\n".join(lines)}
 

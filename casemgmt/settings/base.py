@@ -224,7 +224,7 @@ EMAIL_BACKEND = env.get("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "casemgmt@localhost")
 # The address people reach the site at (https://casemgmt.example.org): reminder mails link to it. Without
 # it they say where to look instead.
-SITE_URL = env.get("SITE_URL", "")
+SITE_URL = env.address("SITE_URL")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -6,7 +6,7 @@ from casemgmt.settings.base import STATIC_ROOT, VAR_DIR
 
 DEBUG = True
 # `make run` serves here unless HOST or PORT say otherwise (then set SITE_URL too).
-SITE_URL = env.get("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = env.address("SITE_URL", "http://127.0.0.1:8000")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # WhiteNoise expects the collected-static folder to exist even where nothing is collected.

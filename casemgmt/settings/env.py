@@ -33,3 +33,14 @@ def listing(name: str, default: str = "") -> list[str]:
 def integer(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def address(name: str, default: str = "") -> str:
+    """A web address people open (https://host[/prefix]), or empty when unset."""
+    value = os.environ.get(name, default).strip()
+    if value and not value.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"The environment variable {name} must be a web address that starts with https:// (or "
+            f"http://), such as https://casemgmt.example.org; it is {value!r}."
+        )
+    return value

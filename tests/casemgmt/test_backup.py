@@ -378,7 +378,8 @@ def test_an_encrypted_backup_that_does_not_open_is_refused_and_changes_nothing(t
 
 @transactional
 @pytest.mark.parametrize("change", ["date", "row count", "another backup's file", "signature removed",
-                                    "signature removed, version lowered", "signed with another key"])
+                                    "signature removed, version lowered", "signed with another key",
+                                    "key id changed", "key id removed", "signature not hexadecimal"])
 def test_an_encrypted_backup_whose_manifest_its_key_did_not_sign_is_refused(tmp_path, settings, change):
     # given two encrypted backups of a database that holds the world (the second a day older, as it were)
     key = new_key()
@@ -404,6 +405,16 @@ def test_an_encrypted_backup_whose_manifest_its_key_did_not_sign_is_refused(tmp_
     elif change == "signed with another key":
         manifest["created_at"] = "2031-01-01T02:15:00+00:00"
         manifest["signature"] = backup_crypto.manifest_signature(manifest, backup_crypto.key_from_text(new_key()))
+    elif change in ("key id changed", "key id removed"):
+        # a manifest that names no key of BACKUP_KEYS would go unchecked if the manifest chose the key
+        manifest["created_at"] = "2031-01-01T02:15:00+00:00"
+        if change == "key id changed":
+            manifest["encryption"]["key_id"] = "0" * 16
+        else:
+            del manifest["encryption"]["key_id"]
+        expected = "do not belong together"
+    elif change == "signature not hexadecimal":
+        manifest["signature"] = "é" * 64
     else:
         del manifest["signature"]
         expected = "is not signed"
@@ -412,7 +423,8 @@ def test_an_encrypted_backup_whose_manifest_its_key_did_not_sign_is_refused(tmp_
     manifest_file.write_text(json.dumps(manifest))
     before = everything(connection)
 
-    # when restored over the database, with every --allow there is
+    # when restored over the database, with --allow-unencrypted, and with --allow-unsigned unless the
+    # manifest passes for one of version 2 (that flag trusts such a manifest unchecked)
     with pytest.raises(CommandError, match=expected):
         restore(path, force=True, allow_unencrypted=True,
                 allow_unsigned=change != "signature removed, version lowered")

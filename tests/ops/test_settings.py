@@ -55,3 +55,13 @@ def test_production_refuses_to_start_without_redis():
 
 def test_the_tests_keep_a_local_memory_cache():
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_site_url_must_be_an_address_people_open():
+    refused = production(**REQUIRED, SITE_URL="casemgmt.example.org")
+    accepted = production(**REQUIRED, SITE_URL="https://example.org/casemgmt/")
+
+    assert refused.returncode != 0
+    assert "SITE_URL must be a web address that starts with https://" in refused.stderr
+    assert "'casemgmt.example.org'" in refused.stderr
+    assert accepted.returncode == 0, accepted.stderr

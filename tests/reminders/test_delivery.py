@@ -62,11 +62,21 @@ def test_a_mail_names_no_participant_and_links_to_the_reminders(due):
     assert "https://casemgmt.example.org/reminders/" in message.body
 
 
+@override_settings(SITE_URL="")
 def test_without_a_site_address_the_mail_says_where_to_look(due):
     reminders_mail(recipient_id=due.coach.pk)
 
     assert "http" not in mail.outbox[0].body
     assert "Herinneringen" in mail.outbox[0].body
+
+
+def test_a_reminder_of_a_rule_this_version_no_longer_has_is_counted_by_its_value(due):
+    Reminder.objects.filter(recipient=due.coach).update(rule="retired_rule")
+
+    assert reminders_mail(recipient_id=due.coach.pk) == 2
+
+    assert mail.outbox[0].subject == "2 nieuwe herinneringen"
+    assert "- 2 × retired_rule" in mail.outbox[0].body
 
 
 def test_mailing_twice_sends_nothing_the_second_time(due):

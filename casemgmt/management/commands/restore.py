@@ -27,7 +27,8 @@ class Command(BaseCommand):
                                  "otherwise).")
         parser.add_argument("--allow-unsigned", action="store_true",
                             help="Restore an encrypted backup whose manifest is not signed: one made before "
-                                 "manifests were signed (manifest version 2).")
+                                 "manifests were signed (manifest version 2). Its manifest is then trusted "
+                                 "unchecked.")
 
     def handle(self, *args, file: Path, database_url: str | None = None, force: bool = False,
                allow_unencrypted: bool = False, allow_unsigned: bool = False, **options):
