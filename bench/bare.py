@@ -17,6 +17,8 @@ from django.urls import include, path
 from django.utils import timezone
 from rest_framework.decorators import api_view
 
+from casemgmt.identifiers import identifier_decrypt, identifier_mask
+
 CASELOAD_PAGE = 25  # trajectories.views.caseload.PAGE_SIZE
 PARTICIPANTS_PAGE = 50  # casemgmt.api.pagination.PageSizes.page_size
 
@@ -81,7 +83,7 @@ SELECT page.id, page.first_name, page.last_name, page.birth_year, page.birth_mon
        page.gender, page.nationality, page.residence_status, page.languages, page.dutch_level,
        page.education, page.labour_market_status, page.disability, page.homeless, page.postcode,
        region.code, region.name, page.email, page.phone, page.business_idea, page.national_number_kind,
-       page.created_at, page.erased_on,
+       page.created_at, page.erased_on, page.national_number_encrypted,
        (SELECT json_agg(json_build_object(
                     'id', t.id, 'programme', pg.code, 'ended_on', t.ended_on, 'phase',
                     (SELECT max(e.phase) FROM trajectories_phaseentry e WHERE e.trajectory_id = t.id))
@@ -98,7 +100,7 @@ PARTICIPANT_COLUMNS = (
     "id", "first_name", "last_name", "birth_year", "birth_month", "birth_day", "gender", "nationality",
     "residence_status", "languages", "dutch_level", "education", "labour_market_status", "disability",
     "homeless", "postcode", "province", "province_name", "email", "phone", "business_idea",
-    "national_number_kind", "created_at", "erased_on", "trajectories",
+    "national_number_kind", "created_at", "erased_on", "national_number_encrypted", "trajectories",
 )
 
 
@@ -131,7 +133,11 @@ def participants(request: HttpRequest) -> JsonResponse:
     results = []
     for row in rows:
         person = dict(zip(PARTICIPANT_COLUMNS, row[:-1], strict=True))
-        person.update(audience="full", national_number_masked="", trajectories=person["trajectories"] or [])
+        # The number as the API shows it, decrypted to be masked: a column no SQL can give.
+        token = person.pop("national_number_encrypted")
+        masked = identifier_mask(identifier_decrypt(token)) if token else ""
+        person.update(audience="full", national_number_masked=masked,
+                      trajectories=person["trajectories"] or [])
         results.append(person)
     return JsonResponse({"count": count, "page": page, "results": results})
 

@@ -20,8 +20,12 @@ What it writes (P participants, S sessions, R referrals):
   or more apart; 2% info and theme sessions spread over the programme, ten attendances each;
 - R referrals spread over the trajectories (at most one open per specialisation): 10% sent, 5%
   accepted, 10% in progress, the rest completed, declined, stopped or withdrawn with a closing date.
-Not written: consents, screenings, referral steps and results, identifiers (every national register
-number is empty), history rows.
+- a national register or BIS number for 9 people in 10 (valid, encrypted and hashed as the app stores
+  them: a list of people decrypts each to show it masked), half of them BIS numbers, with the birth date
+  they hold. Encrypted under the settings' IDENTIFIER_KEYS: bench/run.py's and the development default
+  are the same key, so rows this script writes alone (test settings) open in `make bench` too; their
+  keyed hashes (IDENTIFIER_HASH_KEY, which no benchmark searches by) differ;
+Not written: consents, screenings, referral steps and results, history rows.
 """
 
 import argparse
@@ -42,6 +46,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402
 
 from bench.database import bench_database_check, database_ensure  # noqa: E402
+from bench.imports import number_for  # noqa: E402
+from casemgmt.identifiers import identifier_encrypt, identifier_hash, national_number_clean  # noqa: E402
 from casemgmt.models import Programme, User  # noqa: E402
 from partners.models import Organisation, SpecialisationOffer, StaffMember  # noqa: E402
 from partners.services import programme_seed_file, programme_seed_load  # noqa: E402
@@ -63,6 +69,10 @@ GROUP_SHARE = 50  # one session in 50 is an info or theme session
 GROUP_SIZE = 10
 COACH_ORGANISATION = "stebo"
 PASSWORD = "bench-coach-0-password"  # bench.coach0's, for the API token; nothing else signs in
+# What a generation writes beyond its sizes and seed: a database of an older version is filled again.
+# 2: identifiers.
+VERSION = 2
+WITHOUT_IDENTIFIER = 10  # every 10th person has no national register or BIS number yet
 CASE_TABLES = (
     "trajectories_participant", "trajectories_trajectory", "trajectories_phaseentry",
     "trajectories_session", "trajectories_attendance", "trajectories_referral",
@@ -134,7 +144,8 @@ def staff_ensure(participants: int) -> list[User]:
 def _generated(cursor) -> tuple | None:
     cursor.execute("CREATE TABLE IF NOT EXISTS bench_generation (participants integer, sessions integer, "
                    "referrals integer, seed double precision, generated_at timestamptz)")
-    cursor.execute("SELECT participants, sessions, referrals, seed FROM bench_generation")
+    cursor.execute("ALTER TABLE bench_generation ADD COLUMN IF NOT EXISTS version integer")
+    cursor.execute("SELECT participants, sessions, referrals, seed, version FROM bench_generation")
     return cursor.fetchone()
 
 
@@ -264,11 +275,41 @@ def fill(sizes: Sizes, programme: Programme, coaches: list[User]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement, params)
+        _identifiers_fill(cursor, sizes.participants)
         for table in CASE_TABLES:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                            f"GREATEST(1, (SELECT max(id) FROM {table})))")
         cursor.execute("DELETE FROM bench_generation")
-        cursor.execute("INSERT INTO bench_generation VALUES (%(P)s, %(S)s, %(R)s, %(seed)s, now())", params)
+        cursor.execute("INSERT INTO bench_generation VALUES (%(P)s, %(S)s, %(R)s, %(seed)s, now(), "
+                       "%(version)s)", {**params, "version": VERSION})
+
+
+def identifier_of(n: int) -> tuple[str, str, int, int]:
+    """Person n's number (compact), its kind as national_number_clean names it, and the birth month and
+    day it holds: born in the year the generator gives them (1970 + n % 35), on a day drawn from n, a BIS
+    number for every other one; distinct for every n below 418,740. national_number_clean (python-stdnum)
+    checks it as a registration would, so the generator cannot write one the app would refuse."""
+    month, day = 1 + n % 12, 1 + n % 28
+    number, kind = national_number_clean(number_for(1970 + n % 35, month, day, 1 + n % 997, bis=n % 2 == 0))
+    return number, kind, month, day
+
+
+def _identifiers_fill(cursor, participants: int) -> None:
+    """The numbers of the people who have one, with their birth month and day (identifier_of), streamed
+    with COPY into a scratch table and set in one UPDATE."""
+    cursor.execute("CREATE TEMPORARY TABLE bench_identifier (id integer PRIMARY KEY, encrypted text, "
+                   "hashed text, kind text, month smallint, day smallint) ON COMMIT DROP")
+    with cursor.cursor.copy("COPY bench_identifier FROM STDIN") as copy:
+        for n in range(1, participants + 1):
+            if n % WITHOUT_IDENTIFIER:
+                number, kind, month, day = identifier_of(n)
+                copy.write_row((n, identifier_encrypt(number), identifier_hash(number), kind, month, day))
+    cursor.execute("""
+        UPDATE trajectories_participant p
+        SET national_number_encrypted = i.encrypted, national_number_hash = i.hashed,
+            national_number_kind = i.kind, birth_month = i.month, birth_day = i.day
+        FROM bench_identifier i WHERE i.id = p.id
+    """)
 
 
 def analyze() -> None:
@@ -291,7 +332,7 @@ def generate(sizes: Sizes, *, migrate: bool = True) -> Generated:
         done = _generated(cursor)
         cursor.execute("SELECT count(*) FROM trajectories_participant")
         present = cursor.fetchone()[0]
-    wanted = (sizes.participants, sizes.sessions, sizes.referrals, SEED)
+    wanted = (sizes.participants, sizes.sessions, sizes.referrals, SEED, VERSION)
     reused = done == wanted and present == sizes.participants
     if not reused:
         fill(sizes, programme, coaches)

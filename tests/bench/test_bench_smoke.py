@@ -6,8 +6,9 @@ from django.test import Client
 
 from bench import funnel, imports, lists, reminders_scan
 from bench.generate import Sizes, counts, generate
+from casemgmt.identifiers import identifier_decrypt, identifier_hash, national_number_clean
 from casemgmt.models import User
-from trajectories.models import PhaseEntry
+from trajectories.models import Participant, PhaseEntry
 
 pytestmark = pytest.mark.postgres
 
@@ -26,6 +27,13 @@ def test_generator_writes_the_requested_rows(generated):
     assert (found["participant"], found["trajectory"], found["session"], found["referral"],
             found["attendance"]) == (50, 50, 500, 100, 590)
     assert PhaseEntry.objects.filter(phase=1).count() == 50, "every trajectory entered phase 1"
+    numbered = list(Participant.objects.exclude(national_number_encrypted=""))
+    assert len(numbered) == 45, "9 people in 10 have a number"
+    for person in numbered:  # as a registration would store it
+        number = identifier_decrypt(person.national_number_encrypted)
+        assert national_number_clean(number) == (number, person.national_number_kind)
+        assert person.national_number_hash == identifier_hash(number)
+    assert {person.national_number_kind for person in numbered} == {"nn", "bis"}
     assert generate(SIZES, migrate=False).reused, "a second run with the same sizes reuses the rows"
 
 
@@ -42,6 +50,9 @@ def test_bare_views_return_the_rows_the_app_shows(generated):
     assert [person["id"] for person in api["results"]] == [person["id"] for person in bare["results"]]
     assert api["count"] == bare["count"] > 0
     assert set(api["results"][0]) == set(bare["results"][0]), "same columns"
+    masked = [person["national_number_masked"] for person in api["results"]]
+    assert masked == [person["national_number_masked"] for person in bare["results"]]
+    assert any(masked) and all(number.startswith("••") for number in masked if number)
 
     # Without the session the page's twin sends to the sign-in page; without the token the API's refuses.
     for endpoint, refused in ((caseload, 302), (participants, 401)):
