@@ -24,6 +24,9 @@ seed: migrate
 	$(PY) manage.py load_seed_programme
 	$(PY) manage.py demo_data --participants $(DEMO_PARTICIPANTS) --seed 1
 
+# Where reminder mails link to (docs/deployment.md): the address `make run` serves, unless set.
+run worker: export SITE_URL ?= http://$(HOST):$(PORT)
+
 # The app and, beside it, what reminders need: a Celery worker with beat (its log: var/worker.log).
 run: seed
 	$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/

@@ -5,7 +5,8 @@ from casemgmt.settings.base import *  # noqa: F403
 from casemgmt.settings.base import STATIC_ROOT, VAR_DIR
 
 DEBUG = True
-# `make run` serves here unless HOST or PORT say otherwise (then set SITE_URL too).
+# Where reminder mails link to: `make run` and `make worker` set it to the address `make run` serves;
+# runserver's own default otherwise.
 SITE_URL = env.address("SITE_URL", "http://127.0.0.1:8000")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
