@@ -70,7 +70,8 @@ MIDDLEWARE = [
 # backend then checks the password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user with their staff membership (one query a page fewer).
+    "partners.backends.StaffModelBackend",
     # A user holds the permissions of the group named after their role (trajectories.roles).
     "trajectories.roles.RoleGroupBackend",
 ]
