@@ -42,8 +42,8 @@ from casemgmt.audit import AppendOnlyModel
 MANIFEST_FORMAT = "casemgmt-backup"
 # 3: an encrypted backup's manifest is signed ("signature"); 2: the backup may be encrypted
 # ("encryption"); 1: never. An unencrypted backup's manifest stays version 1: there is no key to sign with.
-MANIFEST_VERSION = 3
-SIGNED_VERSION = 3
+MANIFEST_VERSION = 3  # what an encrypted backup's manifest is written as, and the newest a restore reads
+SIGNED_VERSION = 3  # the first version whose encrypted backups' manifests are signed
 # The tables a restore reports on and that decide whether a database "has data": the person's
 # path and the access log; every history table is added to these.
 KEY_MODELS = (
@@ -347,7 +347,7 @@ def backup(*, output: Path, database: Database | None = None) -> Result:
             "cipher": "AES-256-GCM", "chunk": backup_crypto.CHUNK, "key_id": backup_crypto.key_id(key)}}
         manifest = {
             "format": MANIFEST_FORMAT,
-            "version": SIGNED_VERSION if key is not None else 1,
+            "version": MANIFEST_VERSION if key is not None else 1,
             "created_at": timezone.now().isoformat(timespec="seconds"),
             "file": output.name,
             "size": partial.stat().st_size,
@@ -657,7 +657,7 @@ def _signing_key(path: Path, manifest: dict, keys: list[bytes]) -> bytes | None:
                             "Nothing was changed.")
                           % {"manifest": manifest_path(path), "named": named, "path": path,
                              "sealed": sealed_under})
-    return next((key for key in keys if backup_crypto.key_id(key) == sealed_under), None)
+    return backup_crypto.key_named(keys, sealed_under)
 
 
 def _check_signature(path: Path, manifest: dict, key: bytes, *, allow_unsigned: bool) -> None:

@@ -67,6 +67,11 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"casemgmt backup key id\0" + key).hexdigest()[:_KEY_ID_LENGTH]
 
 
+def key_named(keys: Iterable[bytes], wanted: str) -> bytes | None:
+    """The one of `keys` whose id is `wanted`, or None."""
+    return next((key for key in keys if key_id(key) == wanted), None)
+
+
 def configured_keys() -> list[bytes]:
     """BACKUP_KEYS: the first encrypts new backups, any of them opens an old one. Empty: no encryption."""
     return [key_from_text(text) for text in settings.BACKUP_KEYS]
@@ -136,7 +141,7 @@ def unseal(source: BinaryIO, target: BinaryIO, keys: Iterable[bytes], *,
     what seal wrote."""
     chunk_size = chunk_size or CHUNK
     wanted = header_key_id(source)
-    key = next((key for key in keys if key_id(key) == wanted), None)
+    key = key_named(keys, wanted)
     if key is None:
         raise SealError(_("it was encrypted with the key %(id)s, and none of BACKUP_KEYS is that key: add "
                           "it to BACKUP_KEYS (any position but the first keeps new backups under the "

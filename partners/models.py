@@ -146,8 +146,9 @@ class StaffMember(models.Model):
 
 
 def staff_membership(user) -> StaffMember | None:
-    """`user`'s staff membership with its organisation, or None: one query the first time a request
-    asks (the role and the organisation are asked on every page), kept on the user object after."""
+    """`user`'s staff membership with its organisation, or None: none where the sign-in read it with the
+    user (partners.backends, a session's user), else one query the first time a request asks (the role
+    and the organisation are asked on every page), kept on the user object after."""
     accessor = StaffMember.user.field.remote_field  # the reverse side, user.staff
     if not accessor.is_cached(user):
         staff = StaffMember.objects.select_related("organisation").filter(user_id=user.pk).first()

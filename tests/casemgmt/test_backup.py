@@ -166,8 +166,7 @@ def replace_agreed(path: Path, content: bytes) -> None:
 
 def signing_key(manifest: dict) -> bytes:
     """The one of BACKUP_KEYS an encrypted backup's manifest names."""
-    return next(key for key in backup_crypto.configured_keys()
-                if backup_crypto.key_id(key) == manifest["encryption"]["key_id"])
+    return backup_crypto.key_named(backup_crypto.configured_keys(), manifest["encryption"]["key_id"])
 
 
 def restore(path: Path, **options) -> str:
