@@ -8,7 +8,15 @@ query parameter, as nobody signs in to them; they exist only in the benchmark's 
 
 The same views behind the app's own authentication (the session for the page, the API's token and
 permission for the API) add only that to the bare ones: what any signed-in page or endpoint pays before it
-reads or shows a row, whatever it does after."""
+reads or shows a row, whatever it does after.
+
+A third pair reads the rows as the app does, behind the same authentication: the page's selector and pager
+(trajectories.selectors.caseload_for, casemgmt.paging.page_of) and the API's (participants_for_api,
+with_page_details), through the ORM, and answers the bare view's JSON, equal to it. Nothing else of the page
+or endpoint: no form, reminders, template or serializer. What no page or endpoint that reads its rows
+through the app's selectors can be cheaper than."""
+
+import json
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -18,6 +26,11 @@ from django.utils import timezone
 from rest_framework.decorators import api_view
 
 from casemgmt.identifiers import identifier_decrypt, identifier_mask
+from casemgmt.paging import page_of
+from trajectories.api.audiences import participant_audience
+from trajectories.api.participants import participants_for_api, with_page_details
+from trajectories.selectors import caseload_for
+from trajectories.services import participant_identifier_masked
 
 CASELOAD_PAGE = 25  # trajectories.views.caseload.PAGE_SIZE
 PARTICIPANTS_PAGE = 50  # casemgmt.api.pagination.PageSizes.page_size
@@ -102,6 +115,9 @@ PARTICIPANT_COLUMNS = (
     "homeless", "postcode", "province", "province_name", "email", "phone", "business_idea",
     "national_number_kind", "created_at", "erased_on", "national_number_encrypted", "trajectories",
 )
+# Those the participant's own row holds as the API shows them.
+PARTICIPANT_OWN_COLUMNS = tuple(column for column in PARTICIPANT_COLUMNS if column not in (
+    "province", "province_name", "national_number_encrypted", "trajectories"))
 
 
 def _page(request: HttpRequest, sql: str, size: int) -> tuple[list[tuple], int, int]:
@@ -115,17 +131,19 @@ def _page(request: HttpRequest, sql: str, size: int) -> tuple[list[tuple], int, 
     return rows, (rows[0][-1] if rows else 0), page
 
 
+def _caseload_row(trajectory: int, person: int, first: str, last: str, code: str, name: str, phase,
+                  entered, province, contact, referrals, today) -> dict:
+    return {"id": trajectory, "participant": {"id": person, "first_name": first, "last_name": last},
+            "programme": {"code": code, "name": name}, "phase": phase, "phase_entered_on": entered,
+            "province": province, "days_since_contact": (today - contact).days if contact else None,
+            "open_referrals": referrals}
+
+
 def caseload(request: HttpRequest) -> JsonResponse:
     rows, count, page = _page(request, CASELOAD_SQL, CASELOAD_PAGE)
     today = timezone.localdate()
-    return JsonResponse({"count": count, "page": page, "results": [
-        {"id": trajectory, "participant": {"id": person, "first_name": first, "last_name": last},
-         "programme": {"code": code, "name": name}, "phase": phase, "phase_entered_on": entered,
-         "province": province, "days_since_contact": (today - contact).days if contact else None,
-         "open_referrals": referrals}
-        for (trajectory, person, first, last, code, name, phase, entered, province, contact, referrals,
-             _count) in rows
-    ]})
+    return JsonResponse({"count": count, "page": page,
+                         "results": [_caseload_row(*row[:-1], today) for row in rows]})
 
 
 def participants(request: HttpRequest) -> JsonResponse:
@@ -133,6 +151,8 @@ def participants(request: HttpRequest) -> JsonResponse:
     results = []
     for row in rows:
         person = dict(zip(PARTICIPANT_COLUMNS, row[:-1], strict=True))
+        # Django reads jsonb as text (its JSONField decodes it): decoded here as the API does.
+        person["languages"] = json.loads(person["languages"]) if person["languages"] is not None else None
         # The number as the API shows it, decrypted to be masked: a column no SQL can give.
         token = person.pop("national_number_encrypted")
         masked = identifier_mask(identifier_decrypt(token)) if token else ""
@@ -148,11 +168,44 @@ def participants_signed_in(request) -> JsonResponse:
     return participants(request._request)
 
 
+@login_required
+def caseload_read_by_app(request: HttpRequest) -> JsonResponse:
+    """The caseload page's rows, read as the page reads them, as `caseload` answers them."""
+    page = page_of(caseload_for(request.user), request.GET.get("page"), CASELOAD_PAGE)
+    today = timezone.localdate()
+    return JsonResponse({"count": page.paginator.count, "page": page.number, "results": [
+        _caseload_row(row.pk, row.participant_id, row.participant.first_name, row.participant.last_name,
+                      row.programme.code, row.programme.name, row.phase, row.phase_entered_on,
+                      row.province_name, row.last_contact, row.open_referrals, today)
+        for row in page.object_list
+    ]})
+
+
+@api_view(["GET"])
+def participants_read_by_app(request) -> JsonResponse:
+    """The participant list API's rows, read as the API reads them, as `participants` answers them."""
+    user = request.user
+    audience = participant_audience(user)
+    page = page_of(participants_for_api(user, audience), request.GET.get("page"), PARTICIPANTS_PAGE)
+    results = []
+    for person in with_page_details(list(page.object_list), user, audience):
+        row = {column: getattr(person, column) for column in PARTICIPANT_OWN_COLUMNS}
+        row.update(province=person.province_code, province_name=person.province_name, audience=audience,
+                   national_number_masked=participant_identifier_masked(participant=person),
+                   trajectories=[{"id": trajectory.id, "programme": trajectory.programme.code,
+                                  "ended_on": trajectory.ended_on, "phase": trajectory.phase}
+                                 for trajectory in person.visible_trajectories])
+        results.append(row)
+    return JsonResponse({"count": page.paginator.count, "page": page.number, "results": results})
+
+
 bare = [
     path("caseload/", caseload, name="bare_caseload"),
     path("participants/", participants, name="bare_participants"),
     path("signed-in/caseload/", login_required(caseload), name="bare_caseload_signed_in"),
     path("signed-in/participants/", participants_signed_in, name="bare_participants_signed_in"),
+    path("read-by-app/caseload/", caseload_read_by_app, name="bare_caseload_read_by_app"),
+    path("read-by-app/participants/", participants_read_by_app, name="bare_participants_read_by_app"),
 ]
 
 urlpatterns = [

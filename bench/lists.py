@@ -21,6 +21,7 @@ class Endpoint:
     path: str  # with its query string
     bare_path: str
     signed_in_path: str  # the bare view behind the app's authentication, sent `headers` too
+    read_by_app_path: str  # the rows read by the app's selectors, answered as the bare view does; `headers`
     headers: dict[str, str]  # what a client sends to be let in (a session cookie or a token)
 
 
@@ -47,10 +48,12 @@ def endpoints(user: User, password: str, *, page: int = 1) -> list[Endpoint]:
         Endpoint("caseload page", f"{reverse('trajectories:caseload')}?page={page}",
                  f"{reverse('bare_caseload')}?coach={user.pk}&page={page}",
                  f"{reverse('bare_caseload_signed_in')}?coach={user.pk}&page={page}",
+                 f"{reverse('bare_caseload_read_by_app')}?page={page}",
                  {"Cookie": f"sessionid={session_cookie_for(user)}"}),
         Endpoint("participant list API", f"{reverse('api-participant-list')}?page={page}",
                  f"{reverse('bare_participants')}?coach={user.pk}&page={page}",
                  f"{reverse('bare_participants_signed_in')}?coach={user.pk}&page={page}",
+                 f"{reverse('bare_participants_read_by_app')}?page={page}",
                  {"Authorization": f"Token {token_for(user, password)}"}),
     ]
 

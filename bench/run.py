@@ -62,7 +62,8 @@ def static_collect() -> None:
 
 def lists_measure(generated, *, requests: int, seconds: float, rounds: int) -> list[dict]:
     """Each list endpoint and its bare view: in-process latency and statements, then requests/s under
-    load, app, bare and bare signed in taking turns for `rounds` rounds (the best of each counts)."""
+    load, app, bare, bare signed in and the rows read by the app taking turns for `rounds` rounds (the best
+    of each counts)."""
     results = []
     for endpoint in lists.endpoints(generated.coach, generated.password):
         results.append({
@@ -71,6 +72,7 @@ def lists_measure(generated, *, requests: int, seconds: float, rounds: int) -> l
             "bare": lists.in_process(endpoint.bare_path, {}, requests=requests),
             # Only its statements are reported: its latency is the bare view's and the sign-in's.
             "signed_in": lists.in_process(endpoint.signed_in_path, endpoint.headers, requests=1),
+            "read_by_app": lists.in_process(endpoint.read_by_app_path, endpoint.headers, requests=requests),
         })
     worker_count = load.workers()
     with load.gunicorn(ENVIRONMENT, worker_count=worker_count, log=ROOT / "var" / "bench" / "gunicorn.log") \
@@ -82,17 +84,20 @@ def lists_measure(generated, *, requests: int, seconds: float, rounds: int) -> l
             load.throughput(base + endpoint.bare_path, {}, seconds=2, connections=2 * worker_count)
             load.throughput(base + endpoint.signed_in_path, endpoint.headers, seconds=2,
                             connections=2 * worker_count)
-            runs = {"app": [], "bare": [], "signed_in": []}
+            load.throughput(base + endpoint.read_by_app_path, endpoint.headers, seconds=2,
+                            connections=2 * worker_count)
+            runs = {"app": [], "bare": [], "signed_in": [], "read_by_app": []}
             for _ in range(rounds):
                 for key, path, headers in (("app", endpoint.path, endpoint.headers),
                                            ("bare", endpoint.bare_path, {}),
-                                           ("signed_in", endpoint.signed_in_path, endpoint.headers)):
+                                           ("signed_in", endpoint.signed_in_path, endpoint.headers),
+                                           ("read_by_app", endpoint.read_by_app_path, endpoint.headers)):
                     runs[key].append(load.throughput(base + path, headers, seconds=seconds,
                                                      connections=2 * worker_count))
             for key, measured in runs.items():
                 result[key]["load"] = max(measured, key=lambda run: run["rps"])
             print(f"{endpoint.name}: app {result['app']}, bare {result['bare']}, "
-                  f"bare signed in {result['signed_in']}")
+                  f"bare signed in {result['signed_in']}, read by the app {result['read_by_app']}")
     for result in results:
         result["workers"] = worker_count
     return results
@@ -209,6 +214,14 @@ def main() -> None:
             left = f"≤ {1 / LIST_TARGET - sign_in_cost:.2f} (what the target leaves after the sign-in)"
         else:
             added, left = "n/a (no request answered)", "—"
+        read = result["read_by_app"]
+        rows.append((f"{name}: its rows read as the app reads them (its selectors and pager, through the "
+                     "ORM), behind the sign-in, answered as the bare view's JSON, requests/s under load: the "
+                     "most a page or endpoint that reads them so can reach (in-process p50 "
+                     f"{read['p50_ms']:.1f} ms, {read['queries']} queries)"
+                     + (f", **{read['load']['errors']} errors**" if read["load"]["errors"] else ""),
+                     f"{read['load']['rps']:.1f}", f"{bare['load']['rps']:.1f} (bare view)",
+                     f"{read['load']['rps'] / bare['load']['rps']:.2f}", "—", "—"))
         rows.append((f"{name}: what it adds to the bare view behind the sign-in, in bare requests' worth "
                      "of server time (bare requests/s over its own, less the same for the bare view behind "
                      "the sign-in)", added, "1.00 (one bare request)", "—", left, "—"))
@@ -251,7 +264,8 @@ def main() -> None:
         "people, token) of the coach above, page 1, against bench/bare.py's views returning the same rows "
         "and columns as JSON from one raw SQL query, unauthenticated, served by the same gunicorn. "
         "Requests/s from wrk in a second process on loopback (the best of "
-        f"{args.rounds} runs of {args.duration:.0f} s, app, bare and bare signed in taking turns); p50/p95 "
+        f"{args.rounds} runs of {args.duration:.0f} s, app, bare, bare signed in and the rows read by the "
+        "app taking turns); p50/p95 "
         "one at a time "
         f"through Django's test client ({args.requests} requests after 3 warm-ups); queries counted with "
         "CaptureQueriesContext (the session's read included; it is saved at most once a minute).",

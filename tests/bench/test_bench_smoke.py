@@ -54,11 +54,15 @@ def test_bare_views_return_the_rows_the_app_shows(generated):
     assert masked == [person["national_number_masked"] for person in bare["results"]]
     assert any(masked) and all(number.startswith("••") for number in masked if number)
 
-    # Without the session the page's twin sends to the sign-in page; without the token the API's refuses.
+    # Without the session the page's twins send to the sign-in page; without the token the API's refuse.
     for endpoint, refused in ((caseload, 302), (participants, 401)):
+        bare = lists.fetch(endpoint.bare_path, {}).json()
         signed_in = lists.fetch(endpoint.signed_in_path, endpoint.headers).json()
-        assert signed_in == lists.fetch(endpoint.bare_path, {}).json(), "the bare rows, once signed in"
-        assert Client(HTTP_HOST=lists.HOST).get(endpoint.signed_in_path).status_code == refused
+        assert signed_in == bare, "the bare rows, once signed in"
+        # The app's selectors read exactly what the bare SQL reads: every row, column and value.
+        assert lists.fetch(endpoint.read_by_app_path, endpoint.headers).json() == bare
+        for path in (endpoint.signed_in_path, endpoint.read_by_app_path):
+            assert Client(HTTP_HOST=lists.HOST).get(path).status_code == refused
 
     measured = lists.in_process(participants.path, participants.headers, requests=2)
     assert measured["queries"] > 1 and measured["p95_ms"] >= measured["p50_ms"] > 0
