@@ -11,10 +11,10 @@ permission for the API) add only that to the bare ones: what any signed-in page 
 reads or shows a row, whatever it does after.
 
 A third pair reads the rows as the app does, behind the same authentication: the page's selector and pager
-(trajectories.selectors.caseload_for, casemgmt.paging.page_of) and the API's (participants_for_api,
-with_page_details), through the ORM, and answers the bare view's JSON, equal to it. Nothing else of the page
-or endpoint: no form, reminders, template or serializer. What no page or endpoint that reads its rows
-through the app's selectors can be cheaper than."""
+(trajectories.selectors.caseload_for, casemgmt.paging.page_of) and the API's (participants_for_api, its
+pager casemgmt.api.pagination.Pages, with_page_details), through the ORM, and answers the bare view's JSON,
+equal to it. Nothing else of the page or endpoint: no form, reminders, template or serializer. What no page
+or endpoint that reads its rows through the app's selectors can be cheaper than."""
 
 import json
 
@@ -25,6 +25,7 @@ from django.urls import include, path
 from django.utils import timezone
 from rest_framework.decorators import api_view
 
+from casemgmt.api.pagination import Pages
 from casemgmt.identifiers import identifier_decrypt, identifier_mask
 from casemgmt.paging import page_of
 from trajectories.api.audiences import participant_audience
@@ -186,9 +187,10 @@ def participants_read_by_app(request) -> JsonResponse:
     """The participant list API's rows, read as the API reads them, as `participants` answers them."""
     user = request.user
     audience = participant_audience(user)
-    page = page_of(participants_for_api(user, audience), request.GET.get("page"), PARTICIPANTS_PAGE)
+    pager = Pages()
+    people = pager.paginate_queryset(participants_for_api(user, audience), request)
     results = []
-    for person in with_page_details(list(page.object_list), user, audience):
+    for person in with_page_details(people, user, audience):
         row = {column: getattr(person, column) for column in PARTICIPANT_OWN_COLUMNS}
         row.update(province=person.province_code, province_name=person.province_name, audience=audience,
                    national_number_masked=participant_identifier_masked(participant=person),
@@ -196,7 +198,7 @@ def participants_read_by_app(request) -> JsonResponse:
                                   "ended_on": trajectory.ended_on, "phase": trajectory.phase}
                                  for trajectory in person.visible_trajectories])
         results.append(row)
-    return JsonResponse({"count": page.paginator.count, "page": page.number, "results": results})
+    return JsonResponse({"count": pager.page.paginator.count, "page": pager.page.number, "results": results})
 
 
 bare = [

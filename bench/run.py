@@ -204,6 +204,14 @@ def main() -> None:
                      + (f", **{refused} errors**" if refused else ""),
                      f"{signed_in['load']['rps']:.1f}", f"{bare['load']['rps']:.1f} (bare view)",
                      f"{signed_in['load']['rps'] / bare['load']['rps']:.2f}", "—", "—"))
+        read = result["read_by_app"]
+        rows.append((f"{name}: its rows read as the app reads them (its selectors and pager, through the "
+                     "ORM), behind the sign-in, answered as the bare view's JSON, requests/s under load: the "
+                     "most a page or endpoint that reads them so can reach (in-process p50 "
+                     f"{read['p50_ms']:.1f} ms, {read['queries']} queries)"
+                     + (f", **{read['load']['errors']} errors**" if read["load"]["errors"] else ""),
+                     f"{read['load']['rps']:.1f}", f"{bare['load']['rps']:.1f} (bare view)",
+                     f"{read['load']['rps'] / bare['load']['rps']:.2f}", "—", "—"))
         # Server time per request in bare requests' worth (the bare view's 1/rps as the unit): what the
         # app adds to the bare view behind the sign-in, against what the target leaves it after the
         # sign-in (1 / LIST_TARGET in all).
@@ -214,14 +222,6 @@ def main() -> None:
             left = f"≤ {1 / LIST_TARGET - sign_in_cost:.2f} (what the target leaves after the sign-in)"
         else:
             added, left = "n/a (no request answered)", "—"
-        read = result["read_by_app"]
-        rows.append((f"{name}: its rows read as the app reads them (its selectors and pager, through the "
-                     "ORM), behind the sign-in, answered as the bare view's JSON, requests/s under load: the "
-                     "most a page or endpoint that reads them so can reach (in-process p50 "
-                     f"{read['p50_ms']:.1f} ms, {read['queries']} queries)"
-                     + (f", **{read['load']['errors']} errors**" if read["load"]["errors"] else ""),
-                     f"{read['load']['rps']:.1f}", f"{bare['load']['rps']:.1f} (bare view)",
-                     f"{read['load']['rps'] / bare['load']['rps']:.2f}", "—", "—"))
         rows.append((f"{name}: what it adds to the bare view behind the sign-in, in bare requests' worth "
                      "of server time (bare requests/s over its own, less the same for the bare view behind "
                      "the sign-in)", added, "1.00 (one bare request)", "—", left, "—"))
